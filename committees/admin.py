@@ -1,0 +1,180 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from committees.models import Committee, Membership, Person
+from committees.services import membership_conflicts
+from tracker.admin import ConflictSafeAdminMixin
+from tracker.durations import offsets_format
+from tracker.forms import ReminderOffsetsField, TimeZoneField
+
+
+class MembershipFormSet(forms.BaseInlineFormSet):
+    """Checks the memberships on the page against each other and the stored ones."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+        removed = {form.instance.pk for form in self.deleted_forms if form.instance.pk}
+        conflicts = membership_conflicts(memberships=[form.instance for form in kept], removed_ids=removed)
+        for index, problems in conflicts.items():
+            for field, message in problems.items():
+                kept[index].add_error(field if field in kept[index].fields else None, message)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    formset = MembershipFormSet
+    extra = 0
+    fields = ("person", "committee", "role", "delegation", "start_date", "end_date")
+    autocomplete_fields = ("person", "committee")
+    ordering = ("role", "delegation", "person__full_name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person", "committee")
+
+
+class CommitteeMembershipInline(MembershipInline):
+    fields = ("person", "role", "delegation", "start_date", "end_date")
+    autocomplete_fields = ("person",)
+
+
+class PersonMembershipInline(MembershipInline):
+    fields = ("committee", "role", "delegation", "start_date", "end_date")
+    autocomplete_fields = ("committee",)
+
+
+class CommitteeForm(forms.ModelForm):
+    default_timezone = TimeZoneField(label=_("default time zone"), initial="America/Lima")
+    reminder_offsets = ReminderOffsetsField(label=_("reminder offsets"), required=False)
+
+    class Meta:
+        model = Committee
+        fields = (
+            "name_es",
+            "name_en",
+            "slug",
+            "description",
+            "country_a",
+            "country_b",
+            "default_timezone",
+            "reminder_offsets",
+            "secretariat_email",
+        )
+
+
+@admin.register(Committee)
+class CommitteeAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
+    form = CommitteeForm
+    inlines = (CommitteeMembershipInline,)
+    list_display = (
+        "name_en",
+        "name_es",
+        "slug",
+        "country_a",
+        "country_b",
+        "default_timezone",
+        "reminders",
+        "active_members",
+        "session_count",
+    )
+    search_fields = ("name_en", "name_es", "slug")
+    prepopulated_fields = {"slug": ("name_en",)}
+    fieldsets = (
+        (None, {"fields": ("name_es", "name_en", "slug", "description")}),
+        (_("Members"), {"fields": ("country_a", "country_b")}),
+        (_("Sessions and reminders"), {"fields": ("default_timezone", "reminder_offsets", "secretariat_email")}),
+    )
+
+    def get_queryset(self, request):
+        today = timezone.localdate()
+        active = Q(memberships__start_date__lte=today) & (
+            Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=today)
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                active_member_count=Count("memberships", filter=active, distinct=True),
+                session_count=Count("sessions", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("reminders"))
+    def reminders(self, obj: Committee) -> str:
+        return offsets_format(obj.reminder_offsets)
+
+    @admin.display(description=_("active members"), ordering="active_member_count")
+    def active_members(self, obj: Committee) -> int:
+        return obj.active_member_count
+
+    @admin.display(description=_("sessions"), ordering="session_count")
+    def session_count(self, obj: Committee) -> int:
+        return obj.session_count
+
+
+class PersonForm(forms.ModelForm):
+    timezone = TimeZoneField(label=_("time zone"), initial="America/Lima")
+
+    class Meta:
+        model = Person
+        fields = ("full_name", "position", "organisation", "country", "email", "preferred_language", "timezone")
+
+
+@admin.register(Person)
+class PersonAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
+    form = PersonForm
+    inlines = (PersonMembershipInline,)
+    list_display = (
+        "full_name",
+        "position",
+        "organisation",
+        "country",
+        "email",
+        "preferred_language",
+        "timezone",
+        "committee_roles",
+    )
+    list_filter = ("country", "preferred_language", "memberships__committee", "memberships__role")
+    search_fields = ("full_name", "email", "organisation", "position")
+    fieldsets = (
+        (None, {"fields": ("full_name", "position", "organisation", "country")}),
+        (_("Contact"), {"fields": ("email", "preferred_language", "timezone")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("memberships__committee")
+
+    @admin.display(description=_("committees"))
+    def committee_roles(self, obj: Person) -> str:
+        return "; ".join(
+            f"{m.committee.slug}: {m.get_role_display()} ({m.delegation.code})"
+            for m in obj.memberships.all()
+            if m.end_date is None or m.end_date >= timezone.localdate()
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
+    list_display = ("person", "committee", "role", "delegation", "start_date", "end_date")
+    list_filter = ("committee", "role", "delegation")
+    list_select_related = ("person", "committee")
+    search_fields = ("person__full_name", "committee__name_en", "committee__name_es")
+    autocomplete_fields = ("person", "committee")
+    date_hierarchy = "start_date"
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class CheckedMembershipForm(form):
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                if not self.errors:
+                    for field, message in membership_conflicts(memberships=[self.instance]).get(0, {}).items():
+                        self.add_error(field, message)
+
+        return CheckedMembershipForm

@@ -1,0 +1,137 @@
+"""Writes to committees, people and memberships, with the rules that span rows."""
+
+from collections.abc import Collection, Sequence
+from datetime import date
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from committees.choices import Role
+from committees.models import Committee, Membership, Person
+from tracker.constraints import violated_constraint
+
+# Constraint names (PostgreSQL) and SQLite column lists → the field a person should fix.
+_CONSTRAINT_ERRORS = {
+    "membership_co_chair_periods_disjoint": (
+        "role",
+        gettext_lazy("This delegation already has a co-chair in that period."),
+    ),
+    "membership_one_open_co_chair_per_delegation": ("role", gettext_lazy("This delegation already has a co-chair.")),
+    "membership_person_periods_disjoint": (
+        "start_date",
+        gettext_lazy("This person is already a member of this committee in that period."),
+    ),
+    "membership_one_open_per_person": (
+        "start_date",
+        gettext_lazy("This person is already a member of this committee in that period."),
+    ),
+}
+
+
+def committee_lock(*, committee_id: int) -> None:
+    """Serialise writes that check rules across one committee's rows (call inside a transaction).
+
+    On PostgreSQL this is a row lock; on SQLite the IMMEDIATE transaction already holds the
+    database's write lock."""
+    Committee.objects.select_for_update().filter(pk=committee_id).values_list("pk", flat=True).first()
+
+
+def _periods_overlap(a: Membership, b: Membership) -> bool:
+    far = date.max
+    return a.start_date <= (b.end_date or far) and b.start_date <= (a.end_date or far)
+
+
+def _related(instance: Membership, name: str):
+    try:
+        return getattr(instance, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def _same(a: Membership, b: Membership, name: str) -> bool:
+    """Same committee or person, also when it is not saved yet (a new parent in a form)."""
+    a_id, b_id = getattr(a, f"{name}_id"), getattr(b, f"{name}_id")
+    if a_id is not None or b_id is not None:
+        return a_id == b_id
+    first = _related(a, name)
+    return first is not None and first is _related(b, name)
+
+
+def membership_conflicts(
+    *, memberships: Sequence[Membership], removed_ids: Collection[int] = ()
+) -> dict[int, dict[str, str]]:
+    """Errors, by index into `memberships`, that saving these memberships (new or changed)
+    and deleting `removed_ids` would cause; empty when they may be saved.
+
+    Checks the candidates against each other and against the stored rows they do not replace:
+    delegation among the committee's countries (observers excepted), at most one co-chair per
+    delegation at any date, and no two overlapping memberships of one person in a committee."""
+    errors: dict[int, dict[str, str]] = {}
+    replaced = {m.pk for m in memberships if m.pk} | set(removed_ids)
+    committee_ids = {m.committee_id for m in memberships if m.committee_id}
+    stored = list(
+        Membership.objects.filter(committee_id__in=committee_ids).exclude(pk__in=replaced).select_related("person")
+    )
+    for index, membership in enumerate(memberships):
+        committee = _related(membership, "committee")
+        if committee is None or membership.start_date is None or not membership.delegation:
+            continue  # the form reports the missing field itself
+        problems: dict[str, str] = {}
+        if membership.role != Role.OBSERVER and membership.delegation.code not in committee.countries:
+            problems["delegation"] = _("The delegation must be one of the committee's countries (%(countries)s).") % {
+                "countries": " / ".join(committee.countries)
+            }
+        others = stored + [m for position, m in enumerate(memberships) if position != index]
+        for other in others:
+            if not _same(membership, other, "committee") or not _periods_overlap(membership, other):
+                continue
+            if Role.CO_CHAIR == membership.role == other.role and other.delegation.code == membership.delegation.code:
+                person = _related(other, "person")
+                problems["role"] = _("%(delegation)s already has a co-chair in that period: %(person)s.") % {
+                    "delegation": membership.delegation.name,
+                    "person": person.full_name if person else "?",
+                }
+            if _same(membership, other, "person"):
+                problems["start_date"] = _("This person is already a member of this committee in that period.")
+        if problems:
+            errors[index] = problems
+    return errors
+
+
+def membership_create(
+    *,
+    person: Person,
+    committee: Committee,
+    role: str,
+    delegation: str,
+    start_date: date,
+    end_date: date | None = None,
+) -> Membership:
+    membership = Membership(
+        person=person, committee=committee, role=role, delegation=delegation, start_date=start_date, end_date=end_date
+    )
+    return membership_save(membership=membership)
+
+
+def membership_save(*, membership: Membership) -> Membership:
+    """Validate and save one membership, new or changed, with the committee locked."""
+    try:
+        with transaction.atomic():
+            committee_lock(committee_id=membership.committee_id)
+            membership.full_clean()
+            if problems := membership_conflicts(memberships=[membership]).get(0):
+                raise ValidationError({field: [message] for field, message in problems.items()})
+            membership.save()
+    except IntegrityError as exc:
+        field, message = _CONSTRAINT_ERRORS.get(violated_constraint(exc), (None, ""))
+        if field is None:
+            raise
+        raise ValidationError({field: [message]}) from exc
+    return membership
+
+
+def membership_end(*, membership: Membership, end_date: date) -> Membership:
+    membership.end_date = end_date
+    return membership_save(membership=membership)

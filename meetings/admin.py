@@ -1,0 +1,301 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from committees.models import Committee
+from meetings.models import AgendaItem, Invitee, Session
+from meetings.services import (
+    session_cancel,
+    session_mark_held,
+    session_postpone,
+    session_save,
+    session_validate,
+)
+from tracker.admin import ConflictSafeAdminMixin
+from tracker.forms import TimeZoneField, WallClockField, instant_to_wall_clock, wall_clock_to_instant
+from tracker.timezones import LIMA, SANTIAGO, capital_clocks, format_in_zone, to_zone, utc_offset_label
+
+
+class SessionAdminForm(forms.ModelForm):
+    """Start and end are typed on the venue's clock; the zone field says which clock that is."""
+
+    starts_at = WallClockField(label=_("starts"), help_text=_("Local time at the venue."))
+    ends_at = WallClockField(label=_("ends"), help_text=_("Local time at the venue."))
+    timezone = TimeZoneField(label=_("venue time zone"), help_text=_("The zone of the venue, e.g. America/Santiago."))
+
+    class Meta:
+        model = Session
+        fields = (
+            "committee",
+            "number",
+            "title",
+            "description",
+            "status",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "venue",
+            "host_country",
+        )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [("", "---------"), *self.fields["timezone"].choices]
+        if "number" in self.fields:
+            self.fields["number"].required = False
+            self.fields["number"].help_text = _("Leave empty for the committee's next number.")
+        self.stored_status = self.instance.status if self.instance.pk else None
+        if self.instance.pk:
+            for field in ("starts_at", "ends_at"):
+                self.initial[field] = instant_to_wall_clock(getattr(self.instance, field), self.instance.timezone)
+
+    def clean(self):
+        cleaned = super().clean()
+        zone_name = cleaned.get("timezone")
+        for field in ("starts_at", "ends_at"):
+            instant = wall_clock_to_instant(self, field=field, zone_name=zone_name)
+            if instant is not None:
+                cleaned[field] = instant
+            elif field in cleaned and zone_name:
+                del cleaned[field]
+        return cleaned
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            # The agenda's length is checked by the agenda formset, which knows the new items.
+            session_validate(session=self.instance, previous_status=self.stored_status)
+        except ValidationError as exc:
+            for field, field_messages in exc.message_dict.items():
+                for message in field_messages:
+                    self.add_error(field if field in self.fields else None, message)
+
+
+class AgendaItemForm(forms.ModelForm):
+    class Meta:
+        model = AgendaItem
+        fields = ("position", "title", "presenter", "duration_minutes", "description", "outcome")
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+            "outcome": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+        self.fields["position"].help_text = _("Items are numbered 1, 2, 3 ... in this order when saved.")
+
+    def validate_unique(self) -> None:
+        """Positions are renumbered on save, so two equal positions only mean "keep form order"."""
+
+
+class AgendaFormSet(forms.BaseInlineFormSet):
+    def validate_unique(self) -> None:
+        """See AgendaItemForm.validate_unique."""
+
+    def kept_forms(self) -> list[forms.ModelForm]:
+        forms_ = [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+        order = {id(form): index for index, form in enumerate(forms_)}
+        return sorted(forms_, key=lambda form: (form.cleaned_data.get("position") or 10**6, order[id(form)]))
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        session = self.instance
+        if session.starts_at is None or session.ends_at is None or session.ends_at <= session.starts_at:
+            return  # the session form reports its own times
+        total = sum(form.cleaned_data["duration_minutes"] for form in self.kept_forms())
+        available = int((session.ends_at - session.starts_at).total_seconds() // 60)
+        if total > available:
+            raise ValidationError(
+                _("The agenda lasts %(agenda)d minutes but the session only %(session)d."),
+                params={"agenda": total, "session": available},
+                code="agenda_too_long",
+            )
+
+    def ordered_items(self) -> list[AgendaItem]:
+        """The agenda in its new order, with the change log Django's admin reads afterwards."""
+        kept = self.kept_forms()
+        self.new_objects = [form.instance for form in kept if not form.instance.pk]
+        self.changed_objects = [
+            (form.instance, form.changed_data) for form in kept if form.instance.pk and form.has_changed()
+        ]
+        self.deleted_objects = [form.instance for form in self.deleted_forms if form.instance.pk]
+        return [form.instance for form in kept]
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    form = AgendaItemForm
+    formset = AgendaFormSet
+    extra = 1
+    autocomplete_fields = ("presenter",)
+    ordering = ("position",)
+
+
+class InviteeInline(admin.TabularInline):
+    model = Invitee
+    extra = 0
+    fields = ("person", "note")
+    autocomplete_fields = ("person",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+
+def _clock(value, zone) -> str:
+    local = to_zone(value, zone)
+    return f"{local:%a %Y-%m-%d %H:%M} {utc_offset_label(local)}"
+
+
+@admin.register(Session)
+class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
+    form = SessionAdminForm
+    inlines = (AgendaItemInline, InviteeInline)
+    list_display = (
+        "number",
+        "title",
+        "committee_slug",
+        "status",
+        "venue_time",
+        "lima_time",
+        "santiago_time",
+        "host_country",
+        "venue",
+    )
+    list_display_links = ("number", "title")
+    list_filter = ("committee", "status", "host_country", ("starts_at", admin.DateFieldListFilter))
+    list_select_related = ("committee",)
+    search_fields = ("title", "venue", "description", "committee__name_en", "committee__name_es")
+    date_hierarchy = "starts_at"
+    ordering = ("-starts_at",)
+    actions = ("cancel_sessions", "postpone_sessions", "mark_sessions_held")
+    readonly_fields = ("clocks", "sequence", "created_at", "updated_at")
+
+    def get_fieldsets(self, request, obj=None):
+        when = ["starts_at", "ends_at", "timezone"] + (["clocks"] if obj else [])
+        return (
+            (None, {"fields": ["committee", "number", "title", "description", "status"]}),
+            (_("When and where"), {"fields": [*when, "venue", "host_country"]}),
+            (_("Record"), {"fields": ["sequence", "created_at", "updated_at"], "classes": ["collapse"]}),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (("committee",) if obj else ())
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        committees = list(Committee.objects.filter(pk=initial["committee"])) if "committee" in initial else []
+        if not committees:
+            committees = list(Committee.objects.all()[:2])
+        if len(committees) == 1:
+            initial.setdefault("committee", committees[0].pk)
+            initial.setdefault("timezone", committees[0].default_timezone)
+        return initial
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Saved together with its agenda in save_related, through the service."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        agenda = next(formset for formset in formsets if isinstance(formset, AgendaFormSet))
+        session_save(session=form.instance, agenda=agenda.ordered_items())
+        form.save_m2m()
+        for formset in formsets:
+            if formset is not agenda:
+                self.save_formset(request, form, formset, change=change)
+
+    @admin.display(description=_("committee"), ordering="committee__slug")
+    def committee_slug(self, obj: Session) -> str:
+        return obj.committee.slug
+
+    @admin.display(description=_("start at the venue"), ordering="starts_at")
+    def venue_time(self, obj: Session) -> str:
+        return format_in_zone(obj.starts_at, obj.timezone)
+
+    @admin.display(description=_("start in Lima"), ordering="starts_at")
+    def lima_time(self, obj: Session) -> str:
+        return _clock(obj.starts_at, LIMA)
+
+    @admin.display(description=_("start in Santiago"), ordering="starts_at")
+    def santiago_time(self, obj: Session) -> str:
+        return _clock(obj.starts_at, SANTIAGO)
+
+    @admin.display(description=_("on each clock"))
+    def clocks(self, obj: Session) -> str:
+        rows = [(_("Venue"), format_in_zone(obj.starts_at, obj.timezone), format_in_zone(obj.ends_at, obj.timezone))]
+        rows += [
+            (start.label, format_in_zone(start.local, start.zone_name), format_in_zone(end.local, end.zone_name))
+            for start, end in zip(capital_clocks(obj.starts_at), capital_clocks(obj.ends_at), strict=True)
+        ]
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("clock"),
+            _("starts"),
+            _("ends"),
+            format_html_join("", "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    def _change_status(self, request, queryset, change, done_message) -> None:
+        done, refused = 0, []
+        for session in queryset:
+            try:
+                change(session=session)
+                done += 1
+            except ValidationError as exc:
+                refused.append(f"{session}: {'; '.join(exc.messages)}")
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=_("Cancel the selected sessions"), permissions=["change"])
+    def cancel_sessions(self, request, queryset) -> None:
+        self._change_status(
+            request,
+            queryset,
+            session_cancel,
+            lambda n: ngettext("%d session cancelled.", "%d sessions cancelled.", n) % n,
+        )
+
+    @admin.action(description=_("Postpone the selected sessions"), permissions=["change"])
+    def postpone_sessions(self, request, queryset) -> None:
+        self._change_status(
+            request,
+            queryset,
+            session_postpone,
+            lambda n: ngettext("%d session postponed.", "%d sessions postponed.", n) % n,
+        )
+
+    @admin.action(description=_("Mark the selected sessions as held"), permissions=["change"])
+    def mark_sessions_held(self, request, queryset) -> None:
+        self._change_status(
+            request,
+            queryset,
+            session_mark_held,
+            lambda n: ngettext("%d session marked held.", "%d sessions marked held.", n) % n,
+        )
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(admin.ModelAdmin):
+    """Read and search agenda items across sessions; they are edited on their session's page."""
+
+    list_display = ("session", "position", "title", "presenter", "duration_minutes")
+    list_filter = ("session__committee",)
+    list_select_related = ("session", "presenter")
+    search_fields = ("title", "description", "outcome", "presenter__full_name")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,30 @@
+from datetime import timedelta
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    POSTPONED = "postponed", _("Postponed")
+    CANCELLED = "cancelled", _("Cancelled")
+    HELD = "held", _("Held")
+
+
+# Sessions in these states hold their time slot: no other session of the committee may overlap.
+SLOT_HOLDING_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.HELD)
+
+# Which status may follow which. Held is final; a cancelled or postponed session may be
+# scheduled again (at its old time or a new one).
+STATUS_TRANSITIONS = {
+    SessionStatus.SCHEDULED: {SessionStatus.POSTPONED, SessionStatus.CANCELLED, SessionStatus.HELD},
+    SessionStatus.POSTPONED: {SessionStatus.SCHEDULED, SessionStatus.CANCELLED},
+    SessionStatus.CANCELLED: {SessionStatus.SCHEDULED},
+    SessionStatus.HELD: set(),
+}
+
+# Changes to these fields change what a calendar shows, so they raise the session's sequence.
+CALENDAR_FIELDS = ("starts_at", "ends_at", "timezone", "venue", "host_country", "status")
+
+MAX_SESSION_LENGTH = timedelta(days=7)
+MAX_AGENDA_POSITION = 999

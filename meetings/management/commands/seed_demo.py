@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from meetings.demo import COMMITTEE_SLUG, UPCOMING_SESSIONS, seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the Chile–Peru Binational Migration Cooperation Committee: its co-chairs, members and "
+        f"advisers, the first session of 1 December 2025 and {UPCOMING_SESSIONS} upcoming sessions on the "
+        "next Mondays. Safe to run again: it only adds what is missing."
+    )
+
+    def handle(self, *args, **options) -> None:
+        report = seed_demo()
+        self.stdout.write(
+            f"Demo committee “{COMMITTEE_SLUG}”: {report.people_created} people, "
+            f"{report.memberships_created} memberships and {report.sessions_created} sessions added."
+        )

@@ -1,0 +1,148 @@
+from datetime import timedelta
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from committees.models import TEXT_LIMIT, Committee, Person
+from meetings.choices import MAX_AGENDA_POSITION, SessionStatus
+from tracker.models import TimeStampedModel
+from tracker.validators import validate_no_control_characters, validate_single_line, validate_timezone_name
+
+
+class Session(TimeStampedModel):
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("committee")
+    )
+    number = models.PositiveIntegerField(
+        _("number"), validators=[MinValueValidator(1)], help_text=_("1 for the first session, 2 for the second ...")
+    )
+    title = models.CharField(_("title"), max_length=300, validators=[validate_single_line])
+    description = models.TextField(
+        _("description"), blank=True, max_length=TEXT_LIMIT, validators=[validate_no_control_characters]
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    timezone = models.CharField(
+        _("venue time zone"),
+        max_length=64,
+        validators=[validate_timezone_name],
+        help_text=_("IANA zone of the venue; start and end are entered on its clock."),
+    )
+    venue = models.CharField(_("venue"), max_length=300, validators=[validate_single_line])
+    host_country = CountryField(_("host country"))
+    sequence = models.PositiveIntegerField(
+        _("calendar sequence"),
+        default=0,
+        editable=False,
+        help_text=_("Rises whenever the time, place or status changes, so calendars replace the old entry."),
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("The session must end after it starts."),
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="session_number_positive"),
+            models.CheckConstraint(condition=Q(status__in=SessionStatus.values), name="session_status_known"),
+            models.UniqueConstraint(
+                fields=["committee", "number"],
+                name="session_number_unique_per_committee",
+                violation_error_message=_("This committee already has a session with this number."),
+            ),
+        ]
+        indexes = [models.Index(fields=["committee", "starts_at"]), models.Index(fields=["starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    @property
+    def length(self) -> timedelta:
+        return self.ends_at - self.starts_at
+
+
+class AgendaItem(TimeStampedModel):
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("session")
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), validators=[MinValueValidator(1), MaxValueValidator(MAX_AGENDA_POSITION)]
+    )
+    title = models.CharField(_("title"), max_length=300, validators=[validate_single_line])
+    description = models.TextField(
+        _("description"), blank=True, max_length=TEXT_LIMIT, validators=[validate_no_control_characters]
+    )
+    presenter = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="presented_items",
+        verbose_name=_("presenter"),
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    outcome = models.TextField(
+        _("outcome"),
+        blank=True,
+        max_length=TEXT_LIMIT,
+        validators=[validate_no_control_characters],
+        help_text=_("What was decided or agreed on this item."),
+    )
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["session", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "position"],
+                name="agenda_position_unique_per_session",
+                violation_error_message=_("Another item of this agenda has this position."),
+            ),
+            models.CheckConstraint(condition=Q(position__gte=1), name="agenda_position_positive"),
+            models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="agenda_duration_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class Invitee(TimeStampedModel):
+    """Someone invited to one session beyond the committee's members."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="invitees", verbose_name=_("session"))
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("person"))
+    note = models.CharField(
+        _("note"),
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("Why this person is invited, e.g. to present item 2."),
+    )
+
+    class Meta:
+        verbose_name = _("invitee")
+        verbose_name_plural = _("invitees")
+        ordering = ["session", "person__full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "person"],
+                name="invitee_once_per_session",
+                violation_error_message=_("This person is already invited to this session."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.session}"

@@ -1,0 +1,89 @@
+"""Form fields for times and zones, shared by every admin form."""
+
+from datetime import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from tracker.durations import offsets_format, offsets_parse
+from tracker.timezones import LocalTimeError, make_aware_strict, timezone_names, to_wall_clock
+
+
+class WallClockInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class WallClockField(forms.DateTimeField):
+    """A naive wall-clock date and time, to be placed in a zone chosen elsewhere in the form
+    (see `wall_clock_to_instant`); Django's own field would read it in the server's zone."""
+
+    widget = WallClockInput
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=None) if value.tzinfo is None else value
+        text = str(value).strip()
+        for fmt in self.input_formats:
+            try:
+                return datetime.strptime(text, fmt)  # noqa: DTZ007 - a wall-clock time; its zone is another field
+            except ValueError:
+                continue
+        raise ValidationError(_("Enter a date and time such as 2025-12-01 10:00."), code="invalid")
+
+    def prepare_value(self, value):
+        return value
+
+
+def wall_clock_to_instant(form: forms.BaseForm, *, field: str, zone_name: str | None) -> datetime | None:
+    """The instant `field`'s wall-clock value names in `zone_name`, or a form error on `field`
+    when that local time is skipped or repeated by a daylight-saving change."""
+    local = form.cleaned_data.get(field)
+    if local is None or not zone_name:
+        return None
+    if local.tzinfo is not None:
+        return local
+    try:
+        return make_aware_strict(local, zone_name)
+    except LocalTimeError as exc:
+        form.add_error(field, ValidationError(exc.message, code=exc.problem.value))
+        return None
+
+
+def instant_to_wall_clock(value: datetime | None, zone_name: str) -> datetime | None:
+    return to_wall_clock(value, zone_name) if value is not None else None
+
+
+class TimeZoneField(forms.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("choices", lambda: [(name, name) for name in timezone_names()])
+        super().__init__(**kwargs)
+
+
+class ReminderOffsetsField(forms.CharField):
+    """Offsets typed as "7d, 24h, 1h", kept as a list of minutes."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", _("Comma-separated, e.g. 7d, 24h, 1h (d = days, h = hours, m = minutes)."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return offsets_format(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return offsets_parse(text) if text else []
+
+    def has_changed(self, initial, data) -> bool:
+        try:
+            return self.to_python(data) != (initial or [])
+        except ValidationError:
+            return True

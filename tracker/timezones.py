@@ -1,0 +1,139 @@
+"""Time-zone helpers used everywhere a time is stored, checked or shown.
+
+Instants are aware datetimes, stored in UTC. People enter and read wall-clock times in a
+named zone; a wall-clock time that does not exist in that zone (the hour skipped when
+America/Santiago moves its clocks forward) or that exists twice (the hour repeated when it
+moves them back) is refused with a message, never shifted silently.
+"""
+
+from __future__ import annotations
+
+import enum
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cache
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+LIMA = zoneinfo.ZoneInfo("America/Lima")
+SANTIAGO = zoneinfo.ZoneInfo("America/Santiago")
+
+
+class LocalTimeProblem(enum.Enum):
+    NONEXISTENT = "nonexistent"
+    AMBIGUOUS = "ambiguous"
+
+
+class LocalTimeError(ValueError):
+    """A wall-clock time that cannot name exactly one instant in its zone."""
+
+    def __init__(self, *, local: datetime, zone: tzinfo, problem: LocalTimeProblem) -> None:
+        self.local = local
+        self.zone = zone
+        self.problem = problem
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        params = {"time": self.local.strftime("%Y-%m-%d %H:%M"), "zone": str(self.zone)}
+        if self.problem is LocalTimeProblem.NONEXISTENT:
+            text = _(
+                "%(time)s does not exist in %(zone)s: the clocks skip that hour for daylight "
+                "saving time. Choose a time outside the gap."
+            )
+        else:
+            text = _(
+                "%(time)s happens twice in %(zone)s: the clocks repeat that hour when daylight "
+                "saving time ends. Choose a time outside the repeated hour."
+            )
+        return str(text) % params
+
+
+@cache
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The zone for an IANA name; raises zoneinfo.ZoneInfoNotFoundError for an unknown one."""
+    return zoneinfo.ZoneInfo(name)
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def ensure_aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{value.isoformat()} has no time zone; an instant needs one.")
+    return value
+
+
+def to_utc(value: datetime) -> datetime:
+    return ensure_aware(value).astimezone(UTC)
+
+
+def to_zone(value: datetime, tz: tzinfo | str) -> datetime:
+    return ensure_aware(value).astimezone(zone(tz) if isinstance(tz, str) else tz)
+
+
+def local_time_problem(local: datetime, tz: tzinfo) -> LocalTimeProblem | None:
+    """Whether a naive wall-clock time is skipped, repeated or fine in a zone."""
+    if local.tzinfo is not None:
+        raise ValueError("local_time_problem() takes a naive wall-clock time.")
+    first = local.replace(tzinfo=tz, fold=0)
+    second = local.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    # In a gap both folds name instants whose wall time, read back, is another time.
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local:
+        return LocalTimeProblem.NONEXISTENT
+    return LocalTimeProblem.AMBIGUOUS
+
+
+def make_aware_strict(local: datetime, tz: tzinfo | str) -> datetime:
+    """The one instant a naive wall-clock time names in a zone, or LocalTimeError."""
+    tz = zone(tz) if isinstance(tz, str) else tz
+    problem = local_time_problem(local, tz)
+    if problem is not None:
+        raise LocalTimeError(local=local, zone=tz, problem=problem)
+    return local.replace(tzinfo=tz)
+
+
+def to_wall_clock(value: datetime, tz: tzinfo | str) -> datetime:
+    """The naive wall-clock time an instant shows in a zone (for forms that edit local times)."""
+    return to_zone(value, tz).replace(tzinfo=None)
+
+
+def utc_offset_label(value: datetime) -> str:
+    """`UTC-03:00` style label of an aware datetime's offset."""
+    offset = ensure_aware(value).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+def format_in_zone(value: datetime, tz: tzinfo | str) -> str:
+    """`2025-12-01 10:00 UTC-03:00 (America/Santiago)`: a time a person reads, with its zone."""
+    local = to_zone(value, tz)
+    return f"{local:%Y-%m-%d %H:%M} {utc_offset_label(local)} ({local.tzinfo})"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One named clock's reading of an instant."""
+
+    label: str
+    local: datetime
+
+    @property
+    def zone_name(self) -> str:
+        return str(self.local.tzinfo)
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.local:%Y-%m-%d %H:%M} {utc_offset_label(self.local)}"
+
+
+def capital_clocks(value: datetime) -> list[Clock]:
+    """The instant on the clocks of the capitals staff always see (settings.CAPITAL_CLOCKS)."""
+    return [Clock(label=label, local=to_zone(value, name)) for label, name in settings.CAPITAL_CLOCKS]

@@ -1,0 +1,25 @@
+import logging
+
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from tracker.health import broker_status, database_status
+
+log = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 with {"database": "ok", "broker": "ok"} when both answer, else 503 naming the failure."""
+    checks = {"database": database_status, "broker": broker_status}
+    report = {}
+    for name, check in checks.items():
+        try:
+            report[name] = check()
+        except Exception as exc:  # noqa: BLE001 - any failure of a dependency is what this reports
+            log.warning("health check %s failed: %s", name, exc)
+            report[name] = f"error: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in report.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503)

@@ -115,14 +115,34 @@ def membership_create(
     return membership_save(membership=membership)
 
 
+def membership_validate(*, membership: Membership) -> None:
+    """Field errors with the constraints of the other fields (as a form reports them); when the
+    fields are fine, the rules across rows, whose messages say more than a constraint's."""
+    errors: dict[str, list[str]] = {}
+    try:
+        membership.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        errors = dict(exc.message_dict)
+    if not errors:
+        problems = membership_conflicts(memberships=[membership]).get(0, {})
+        errors = {field: [message] for field, message in problems.items()}
+        if errors:
+            raise ValidationError(errors)
+    try:
+        membership.validate_constraints(exclude=set(errors))
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
 def membership_save(*, membership: Membership) -> Membership:
     """Validate and save one membership, new or changed, with the committee locked."""
     try:
         with transaction.atomic():
             committee_lock(committee_id=membership.committee_id)
-            membership.full_clean()
-            if problems := membership_conflicts(memberships=[membership]).get(0):
-                raise ValidationError({field: [message] for field, message in problems.items()})
+            membership_validate(membership=membership)
             membership.save()
     except IntegrityError as exc:
         field, message = _CONSTRAINT_ERRORS.get(violated_constraint(exc), (None, ""))

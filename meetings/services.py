@@ -113,6 +113,15 @@ def session_validate(
     if session.status == SessionStatus.HELD and session.starts_at > now:
         add("status", _("A session can only be marked held once it has started."))
 
+    if (
+        session.committee_id
+        and session.number is not None
+        and Session.objects.filter(committee_id=session.committee_id, number=session.number)
+        .exclude(pk=session.pk)
+        .exists()
+    ):
+        add("number", _("This committee already has a session with this number."))
+
     if agenda_minutes is not None and not errors and agenda_minutes > length / timedelta(minutes=1):
         add(
             "agenda",
@@ -140,8 +149,9 @@ def session_next_number(*, committee: Committee) -> int:
 
 
 def _full_clean(instance, *, exclude: Sequence[str] = ()) -> dict[str, list[str]]:
+    """Field errors; the table's constraints are checked by the rules, with messages by field."""
     try:
-        instance.full_clean(exclude=list(exclude))
+        instance.full_clean(exclude=list(exclude), validate_constraints=False)
     except ValidationError as exc:
         return {field: list(messages) for field, messages in exc.message_dict.items()}
     return {}
@@ -157,7 +167,6 @@ def _agenda_validate(*, session: Session, agenda: Sequence[AgendaItem]) -> None:
             continue
         item.position = position
         problems = _full_clean(item, exclude=["session"])
-        problems.pop("__all__", None)  # the unique position is set here, not chosen by the caller
         for field, field_messages in problems.items():
             label = AgendaItem._meta.get_field(field).verbose_name
             messages.extend(

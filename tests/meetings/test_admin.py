@@ -1,0 +1,317 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from meetings.models import AgendaItem, Invitee, Session
+from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = "/admin/meetings/session/add/"
+LIST_URL = "/admin/meetings/session/"
+
+
+def _formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def _session_post(committee, /, *, agenda=(), invitees=(), **overrides) -> dict:
+    data = {
+        "committee": str(committee.pk),
+        "number": "",
+        "title": "Second session",
+        "description": "",
+        "status": "scheduled",
+        "starts_at": "2026-12-07T10:00",
+        "ends_at": "2026-12-07T12:00",
+        "timezone": "America/Santiago",
+        "venue": "Ministry of Foreign Affairs, Santiago",
+        "host_country": "CL",
+        **overrides,
+    }
+    data.update(_formset("agenda_items", list(agenda)))
+    data.update(_formset("invitees", list(invitees)))
+    return data
+
+
+def _errors(response) -> dict:
+    form = response.context["adminform"].form
+    return {field: list(messages) for field, messages in form.errors.items()}
+
+
+def test_add_session_with_agenda_and_invitee_in_venue_time(admin_client):
+    committee, presenter, guest = CommitteeFactory(), PersonFactory(), PersonFactory()
+    response = admin_client.post(
+        ADD_URL,
+        _session_post(
+            committee,
+            agenda=[
+                {
+                    "position": "2",
+                    "title": "Documents and visas",
+                    "duration_minutes": "45",
+                    "presenter": str(presenter.pk),
+                },
+                {"position": "1", "title": "Water and food", "duration_minutes": "30"},
+            ],
+            invitees=[{"person": str(guest.pk), "note": "IOM liaison"}],
+        ),
+    )
+    assert response.status_code == 302, _errors(response)
+    session = Session.objects.get()
+    # 10:00 in Santiago on 7 December (summer time, UTC-3) is 13:00 UTC.
+    assert (session.number, session.starts_at, session.ends_at, session.timezone, session.sequence) == (
+        1,
+        datetime(2026, 12, 7, 13, 0, tzinfo=UTC),
+        datetime(2026, 12, 7, 15, 0, tzinfo=UTC),
+        "America/Santiago",
+        0,
+    )
+    assert list(session.agenda_items.values_list("position", "title", "presenter")) == [
+        (1, "Water and food", None),
+        (2, "Documents and visas", presenter.pk),
+    ]
+    assert list(Invitee.objects.values_list("session", "person", "note")) == [(session.pk, guest.pk, "IOM liaison")]
+
+
+def test_dst_gap_time_is_refused_and_nothing_saved(admin_client):
+    response = admin_client.post(
+        ADD_URL,
+        _session_post(
+            CommitteeFactory(),
+            starts_at="2026-09-06T00:30",
+            ends_at="2026-09-06T02:00",
+        ),
+    )
+    assert response.status_code == 200
+    assert _errors(response) == {
+        "starts_at": [
+            "2026-09-06 00:30 does not exist in America/Santiago: the clocks skip that hour for daylight saving time. "
+            "Choose a time outside the gap."
+        ]
+    }
+    assert Session.objects.count() == 0
+
+
+def test_repeated_hour_is_refused(admin_client):
+    response = admin_client.post(
+        ADD_URL,
+        _session_post(
+            CommitteeFactory(),
+            starts_at="2026-04-04T21:00",
+            ends_at="2026-04-04T23:30",
+        ),
+    )
+    assert _errors(response) == {
+        "ends_at": [
+            "2026-04-04 23:30 happens twice in America/Santiago: the clocks repeat that hour when daylight saving time "
+            "ends. Choose a time outside the repeated hour."
+        ]
+    }
+    assert Session.objects.count() == 0
+
+
+def test_same_wall_clock_in_lima_is_fine(admin_client):
+    response = admin_client.post(
+        ADD_URL,
+        _session_post(
+            CommitteeFactory(),
+            starts_at="2026-09-06T00:30",
+            ends_at="2026-09-06T02:00",
+            timezone="America/Lima",
+        ),
+    )
+    assert response.status_code == 302
+    assert Session.objects.get().starts_at == datetime(2026, 9, 6, 5, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"ends_at": "2026-12-07T09:00"}, {"ends_at": ["The session must end after it starts."]}),
+        ({"starts_at": "tomorrow"}, {"starts_at": ["Enter a date and time such as 2025-12-01 10:00."]}),
+        (
+            {"timezone": "Mars/Olympus"},
+            {"timezone": ["Select a valid choice. Mars/Olympus is not one of the available choices."]},
+        ),
+        (
+            {"title": "Hello\r\nBcc: x@example.org"},
+            {"title": ["Must be a single line without control characters (found '\\n', '\\r')."]},
+        ),
+        ({"title": "x" * 301}, {"title": ["Ensure this value has at most 300 characters (it has 301)."]}),
+        ({"status": "held"}, {"status": ["A session can only be marked held once it has started."]}),
+        (
+            {"committee": "999999"},
+            {"committee": ["Select a valid choice. That choice is not one of the available choices."]},
+        ),
+    ],
+)
+def test_bad_input_is_a_form_error(admin_client, overrides, expected):
+    response = admin_client.post(ADD_URL, _session_post(CommitteeFactory(), **overrides))
+    assert response.status_code == 200
+    assert _errors(response) == expected
+    assert Session.objects.count() == 0
+
+
+def test_overlap_is_a_form_error(admin_client):
+    existing = SessionFactory(starts_at=datetime(2026, 12, 7, 14, 0, tzinfo=UTC), title="Existing")
+    response = admin_client.post(ADD_URL, _session_post(existing.committee))
+    assert _errors(response) == {
+        "starts_at": [
+            "Overlaps session 1 “Existing” (2026-12-07 11:00 UTC-03:00 (America/Santiago) to "
+            "2026-12-07 13:00 UTC-03:00 (America/Santiago))."
+        ]
+    }
+    assert Session.objects.count() == 1
+
+
+def test_agenda_longer_than_session_is_an_inline_error(admin_client):
+    response = admin_client.post(
+        ADD_URL,
+        _session_post(
+            CommitteeFactory(),
+            agenda=[
+                {"position": "1", "title": "One", "duration_minutes": "90"},
+                {"position": "2", "title": "Two", "duration_minutes": "31"},
+            ],
+        ),
+    )
+    assert response.status_code == 200
+    agenda_formset = response.context["inline_admin_formsets"][0].formset
+    assert agenda_formset.non_form_errors() == ["The agenda lasts 121 minutes but the session only 120."]
+    assert (Session.objects.count(), AgendaItem.objects.count()) == (0, 0)
+
+
+def _change_post(session, agenda_rows, **overrides) -> dict:
+    data = _session_post(session.committee, **overrides)
+    del data["committee"]
+    data["number"] = str(session.number)
+    data.update(_formset("agenda_items", agenda_rows, initial=session.agenda_items.count()))
+    return data
+
+
+def test_reorder_agenda_by_swapping_positions_and_move_session(admin_client):
+    session = SessionFactory(starts_at=datetime(2026, 12, 7, 13, 0, tzinfo=UTC))
+    first = AgendaItemFactory(session=session, position=1, title="First")
+    second = AgendaItemFactory(session=session, position=2, title="Second")
+    rows = [
+        {"id": str(first.pk), "session": str(session.pk), "position": "2", "title": "First", "duration_minutes": "20"},
+        {
+            "id": str(second.pk),
+            "session": str(session.pk),
+            "position": "1",
+            "title": "Second",
+            "duration_minutes": "20",
+        },
+    ]
+    response = admin_client.post(
+        f"/admin/meetings/session/{session.pk}/change/",
+        _change_post(session, rows, starts_at="2026-12-07T11:00", ends_at="2026-12-07T13:00"),
+    )
+    assert response.status_code == 302, _errors(response)
+    session.refresh_from_db()
+    assert (session.starts_at, session.sequence) == (datetime(2026, 12, 7, 14, 0, tzinfo=UTC), 1)
+    assert list(session.agenda_items.values_list("pk", "position")) == [(second.pk, 1), (first.pk, 2)]
+
+
+def test_change_form_shows_wall_clock_and_both_capitals(admin_client):
+    session = SessionFactory(starts_at=datetime(2026, 12, 7, 13, 0, tzinfo=UTC))
+    response = admin_client.get(f"/admin/meetings/session/{session.pk}/change/")
+    page = response.content.decode()
+    assert 'name="starts_at" value="2026-12-07T10:00"' in page
+    assert (
+        "<tr><th scope='row'>Lima</th><td>2026-12-07 08:00 UTC-05:00 (America/Lima)</td>"
+        "<td>2026-12-07 10:00 UTC-05:00 (America/Lima)</td></tr>"
+    ) in page
+    assert (
+        "<tr><th scope='row'>Santiago</th><td>2026-12-07 10:00 UTC-03:00 (America/Santiago)</td>"
+        "<td>2026-12-07 12:00 UTC-03:00 (America/Santiago)</td></tr>"
+    ) in page
+
+
+def test_changelist_shows_three_clocks(admin_client):
+    SessionFactory(starts_at=datetime(2026, 6, 1, 14, 0, tzinfo=UTC), timezone="America/Lima")
+    response = admin_client.get(LIST_URL)
+    result = response.context["cl"].result_list[0]
+    admin = response.context["cl"].model_admin
+    assert (admin.venue_time(result), admin.lima_time(result), admin.santiago_time(result)) == (
+        "2026-06-01 09:00 UTC-05:00 (America/Lima)",
+        "Mon 2026-06-01 09:00 UTC-05:00",
+        "Mon 2026-06-01 10:00 UTC-04:00",
+    )
+    assert "Mon 2026-06-01 10:00 UTC-04:00" in response.content.decode()
+
+
+def _changelist_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_session_changelist_queries_do_not_grow_with_rows(admin_client):
+    committee = CommitteeFactory()
+    SessionFactory(committee=committee)
+    one = _changelist_queries(admin_client, LIST_URL)
+    SessionFactory.create_batch(20, committee=CommitteeFactory())
+    assert _changelist_queries(admin_client, LIST_URL) == one
+
+
+def test_filters_search_and_date_hierarchy(admin_client):
+    wanted = SessionFactory(title="Border", host_country="PE", starts_at=datetime(2026, 3, 2, 13, 0, tzinfo=UTC))
+    SessionFactory(title="Visas", host_country="CL", starts_at=datetime(2026, 4, 6, 13, 0, tzinfo=UTC))
+    for query in (
+        "?host_country=PE",
+        "?q=Border",
+        "?starts_at__year=2026&starts_at__month=3",
+        f"?committee__id__exact={wanted.committee_id}",
+        "?status__exact=scheduled&q=bord",
+    ):
+        response = admin_client.get(LIST_URL + query)
+        assert list(response.context["cl"].result_list) == [wanted], query
+
+
+def _action(client, action, sessions):
+    return client.post(LIST_URL, {"action": action, "_selected_action": [str(s.pk) for s in sessions]}, follow=True)
+
+
+def test_actions_cancel_postpone_and_mark_held(admin_client):
+    past = SessionFactory(starts_at=datetime(2025, 12, 1, 13, 0, tzinfo=UTC))
+    future = SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    response = _action(admin_client, "mark_sessions_held", [past, future])
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "1 session marked held.",
+        f"{future}: A session can only be marked held once it has started.",
+    ]
+    response = _action(admin_client, "postpone_sessions", [future])
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 session postponed."]
+    response = _action(admin_client, "cancel_sessions", [past, future])
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "1 session cancelled.",
+        f"{past}: A held session cannot become cancelled.",
+    ]
+    assert dict(Session.objects.values_list("pk", "status")) == {past.pk: "held", future.pk: "cancelled"}
+    assert dict(Session.objects.values_list("pk", "sequence")) == {past.pk: 1, future.pk: 2}
+
+
+def test_add_form_proposes_the_only_committee_and_its_zone(admin_client):
+    committee = CommitteeFactory(default_timezone="America/Santiago")
+    form = admin_client.get(ADD_URL).context["adminform"].form
+    assert (form.initial["committee"], form.initial["timezone"]) == (committee.pk, "America/Santiago")
+
+
+def test_agenda_item_list_is_read_only(admin_client):
+    item = AgendaItemFactory()
+    assert admin_client.get("/admin/meetings/agendaitem/").status_code == 200
+    assert admin_client.get(f"/admin/meetings/agendaitem/{item.pk}/delete/").status_code == 403
+    assert admin_client.post(f"/admin/meetings/agendaitem/{item.pk}/change/", {"title": "x"}).status_code == 403

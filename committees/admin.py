@@ -8,7 +8,7 @@ from committees.models import Committee, Membership, Person
 from committees.services import membership_conflicts
 from tracker.admin import ConflictSafeAdminMixin
 from tracker.durations import offsets_format
-from tracker.forms import ReminderOffsetsField, TimeZoneField
+from tracker.forms import ReminderOffsetsField, RuleCheckedModelForm, TimeZoneField
 
 
 class MembershipFormSet(forms.BaseInlineFormSet):
@@ -26,8 +26,26 @@ class MembershipFormSet(forms.BaseInlineFormSet):
                 kept[index].add_error(field if field in kept[index].fields else None, message)
 
 
+class MembershipForm(RuleCheckedModelForm):
+    """The rules behind the partial unique constraints are checked with better messages: for
+    a standalone form here, for an inline by its formset, which sees all rows being saved."""
+
+    rule_constraints = ("membership_one_open_co_chair_per_delegation", "membership_one_open_per_person")
+
+    class Meta:
+        model = Membership
+        fields = ("person", "committee", "role", "delegation", "start_date", "end_date")
+
+
+class CheckedMembershipForm(MembershipForm):
+    def rule_errors(self) -> dict[str, list[str]]:
+        problems = membership_conflicts(memberships=[self.instance]).get(0, {})
+        return {field: [message] for field, message in problems.items()}
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     formset = MembershipFormSet
     extra = 0
     fields = ("person", "committee", "role", "delegation", "start_date", "end_date")
@@ -160,21 +178,10 @@ class PersonAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
+    form = CheckedMembershipForm
     list_display = ("person", "committee", "role", "delegation", "start_date", "end_date")
     list_filter = ("committee", "role", "delegation")
     list_select_related = ("person", "committee")
     search_fields = ("person__full_name", "committee__name_en", "committee__name_es")
     autocomplete_fields = ("person", "committee")
     date_hierarchy = "start_date"
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-
-        class CheckedMembershipForm(form):
-            def _post_clean(self) -> None:
-                super()._post_clean()
-                if not self.errors:
-                    for field, message in membership_conflicts(memberships=[self.instance]).get(0, {}).items():
-                        self.add_error(field, message)
-
-        return CheckedMembershipForm

@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.forms.models import construct_instance
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -16,16 +15,24 @@ from meetings.services import (
     session_validate,
 )
 from tracker.admin import ConflictSafeAdminMixin
-from tracker.forms import TimeZoneField, WallClockField, instant_to_wall_clock, wall_clock_to_instant
+from tracker.forms import (
+    RuleCheckedModelForm,
+    TimeZoneField,
+    WallClockField,
+    instant_to_wall_clock,
+    wall_clock_to_instant,
+)
 from tracker.timezones import LIMA, SANTIAGO, capital_clocks, format_in_zone, to_zone, utc_offset_label
 
 
-class SessionAdminForm(forms.ModelForm):
+class SessionAdminForm(RuleCheckedModelForm):
     """Start and end are typed on the venue's clock; the zone field says which clock that is."""
 
     starts_at = WallClockField(label=_("starts"), help_text=_("Local time at the venue."))
     ends_at = WallClockField(label=_("ends"), help_text=_("Local time at the venue."))
     timezone = TimeZoneField(label=_("venue time zone"), help_text=_("The zone of the venue, e.g. America/Santiago."))
+
+    rule_constraints = ("session_ends_after_start", "session_number_unique_per_committee")
 
     class Meta:
         model = Session
@@ -64,25 +71,13 @@ class SessionAdminForm(forms.ModelForm):
                 del cleaned[field]
         return cleaned
 
-    def _post_clean(self) -> None:
-        """As ModelForm's, except that the table's constraints are checked by session_validate,
-        whose messages name the field to fix (a constraint's would stand above the form)."""
-        try:
-            self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
-            self.instance.full_clean(
-                exclude=self._get_validation_exclusions(), validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as exc:
-            self._update_errors(exc)
-        if self.errors:
-            return
+    def rule_errors(self) -> dict[str, list[str]]:
         try:
             # The agenda's length is checked by the agenda formset, which knows the new items.
             session_validate(session=self.instance, previous_status=self.stored_status)
         except ValidationError as exc:
-            for field, field_messages in exc.message_dict.items():
-                for message in field_messages:
-                    self.add_error(field if field in self.fields else None, message)
+            return exc.message_dict
+        return {}
 
 
 class AgendaItemForm(forms.ModelForm):

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import InlineForeignKeyField, construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from tracker.durations import offsets_format, offsets_parse
@@ -87,3 +88,43 @@ class ReminderOffsetsField(forms.CharField):
             return self.to_python(data) != (initial or [])
         except ValidationError:
             return True
+
+
+class RuleCheckedModelForm(forms.ModelForm):
+    """A ModelForm that checks the service's rules before the table's constraints.
+
+    A rule (no overlap, one co-chair per delegation ...) says which field to fix and why; the
+    constraint that backs it in the database would only put a general message above the form.
+    Constraints named in `rule_constraints` are left to the rules (and to the database on save);
+    every other constraint is checked as ModelForm checks it."""
+
+    rule_constraints: tuple[str, ...] = ()
+
+    def rule_errors(self) -> dict[str, list[str]]:
+        """Errors by field (or "__all__") that the service's rules find in `self.instance`."""
+        return {}
+
+    def _post_clean(self) -> None:
+        exclude = self._get_validation_exclusions()
+        # As in ModelForm: the parent of an inline is checked by its own form.
+        exclude |= {name for name, field in self.fields.items() if isinstance(field, InlineForeignKeyField)}
+        try:
+            self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+            self.instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            self._update_errors(exc)
+        if not self.errors:
+            for field, messages in self.rule_errors().items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+        exclude |= set(self.errors)
+        model = type(self.instance)
+        for constraint in model._meta.constraints:
+            if constraint.name in self.rule_constraints:
+                continue
+            try:
+                constraint.validate(model, self.instance, exclude=exclude)
+            except ValidationError as exc:
+                self._update_errors(exc)
+        if self._validate_unique:
+            self.validate_unique()

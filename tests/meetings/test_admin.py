@@ -165,7 +165,7 @@ def test_bad_input_is_a_form_error(admin_client, overrides, expected):
 
 
 def test_overlap_is_a_form_error(admin_client):
-    existing = SessionFactory(starts_at=datetime(2026, 12, 7, 14, 0, tzinfo=UTC), title="Existing")
+    existing = SessionFactory(number=1, starts_at=datetime(2026, 12, 7, 14, 0, tzinfo=UTC), title="Existing")
     response = admin_client.post(ADD_URL, _session_post(existing.committee))
     assert _errors(response) == {
         "starts_at": [

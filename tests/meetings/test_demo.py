@@ -1,0 +1,80 @@
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from committees.models import Committee, Membership, Person
+from meetings.models import AgendaItem, Session
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _sessions() -> list[tuple]:
+    return list(Session.objects.order_by("number").values_list(
+        "number", "status", "starts_at", "timezone", "host_country", "venue"))
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_seed_demo_creates_the_committee_once():
+    assert _seed() == (
+        "Demo committee “chile-peru-migration”: 6 people, 6 memberships and 4 sessions added.\n"
+    )
+    assert _seed() == "Demo committee “chile-peru-migration”: 0 people, 0 memberships and 0 sessions added.\n"
+
+    committee = Committee.objects.get()
+    assert (committee.name_en, committee.name_es, committee.countries, committee.reminder_offsets) == (
+        "Chile–Peru Binational Migration Cooperation Committee",
+        "Comité Binacional de Cooperación Migratoria Chile–Perú",
+        ("CL", "PE"),
+        [10080, 1440, 60],
+    )
+    assert set(Membership.objects.values_list("person__full_name", "person__position", "role", "delegation")) == {
+        ("Alberto van Klaveren", "Minister of Foreign Affairs", "co_chair", "CL"),
+        ("Hugo de Zela", "Minister of Foreign Affairs", "co_chair", "PE"),
+        ("Luis Cordero", "Minister of Public Security", "member", "CL"),
+        ("Álvaro Elizalde", "Minister of the Interior", "member", "CL"),
+        ("Víctor Ramos", "Undersecretary of the Interior", "adviser", "CL"),
+        ("Rafael Collado", "Undersecretary of Public Security", "adviser", "CL"),
+    }
+    emails = list(Person.objects.values_list("email", flat=True)) + [committee.secretariat_email]
+    assert all(email.endswith(".example") for email in emails), emails
+
+    lima, santiago = "Ministry of Foreign Affairs of Peru, Lima", "Ministry of Foreign Affairs of Chile, Santiago"
+    assert _sessions() == [
+        # Monday 1 December 2025, 10:00 in Santiago (UTC-3)
+        (1, "held", datetime(2025, 12, 1, 13, 0, tzinfo=UTC), "America/Santiago", "CL", santiago),
+        # the next Mondays, 10:00 at the host's capital, the host alternating
+        (2, "scheduled", datetime(2026, 11, 30, 15, 0, tzinfo=UTC), "America/Lima", "PE", lima),
+        (3, "scheduled", datetime(2026, 12, 7, 13, 0, tzinfo=UTC), "America/Santiago", "CL", santiago),
+        (4, "scheduled", datetime(2026, 12, 14, 15, 0, tzinfo=UTC), "America/Lima", "PE", lima),
+    ]
+    first = Session.objects.get(number=1)
+    assert [(i.position, i.title, i.presenter.full_name, i.duration_minutes, bool(i.outcome))
+            for i in first.agenda_items.select_related("presenter")] == [
+        (1, "Water and food for the migrants stranded at the border", "Luis Cordero", 30, True),
+        (2, "An ordered and safe exit through Chacalluta", "Víctor Ramos", 30, True),
+        (3, "Documents and visas", "Hugo de Zela", 30, True),
+        (4, "Police and armed forces under Peru's state of emergency in Tacna", "Rafael Collado", 30, True),
+    ]
+    assert AgendaItem.objects.filter(session__number__gt=1).count() == 9
+
+
+def test_seed_demo_keeps_three_sessions_ahead():
+    with time_machine.travel(TODAY, tick=False):
+        _seed()
+    with time_machine.travel(TODAY + timedelta(days=8), tick=False):  # session 2 is past
+        assert _seed().endswith("0 people, 0 memberships and 1 sessions added.\n")
+    assert _sessions()[-1] == (
+        5, "scheduled", datetime(2026, 12, 21, 13, 0, tzinfo=UTC), "America/Santiago", "CL",
+        "Ministry of Foreign Affairs of Chile, Santiago",
+    )

@@ -17,25 +17,39 @@ PRINT_SETTINGS = (
 def _run(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY"}}
     clean.update({"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.base", **env})
-    return subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=clean, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=clean, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_embedded_defaults_need_nothing(tmp_path):
     result = _run(PRINT_SETTINGS, tmp_path)
     assert json.loads(result.stdout) == [
-        "django.db.backends.sqlite3", str(tmp_path / "tracker.sqlite3"), "filesystem://",
-        "django.core.cache.backends.locmem.LocMemCache", "tracker.mail.EmlFileBackend", False,
+        "django.db.backends.sqlite3",
+        str(tmp_path / "tracker.sqlite3"),
+        "filesystem://",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "tracker.mail.EmlFileBackend",
+        False,
     ]
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
 def test_urls_switch_to_real_services(tmp_path):
-    result = _run(PRINT_SETTINGS, tmp_path, DATABASE_URL="postgres://tracker@db.example:5432/tracker",
-                  REDIS_URL="redis://cache.example:6379/0", EMAIL_URL="smtp://relay.example:25")
+    result = _run(
+        PRINT_SETTINGS,
+        tmp_path,
+        DATABASE_URL="postgres://tracker@db.example:5432/tracker",
+        REDIS_URL="redis://cache.example:6379/0",
+        EMAIL_URL="smtp://relay.example:25",
+    )
     assert json.loads(result.stdout) == [
-        "django.db.backends.postgresql", "tracker", "redis://cache.example:6379/0",
-        "django.core.cache.backends.redis.RedisCache", "django.core.mail.backends.smtp.EmailBackend", False,
+        "django.db.backends.postgresql",
+        "tracker",
+        "redis://cache.example:6379/0",
+        "django.core.cache.backends.redis.RedisCache",
+        "django.core.mail.backends.smtp.EmailBackend",
+        False,
     ]
 
 
@@ -43,10 +57,14 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     result = _run(
         "import sys; from django.core.management import execute_from_command_line; "
         "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
-        tmp_path, DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="k" * 20 + "-Z9x!q" * 10,
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="k" * 20 + "-Z9x!q" * 10,
     )
     assert (result.returncode, result.stdout, result.stderr) == (
-        0, "System check identified no issues (0 silenced).\n", ""
+        0,
+        "System check identified no issues (0 silenced).\n",
+        "",
     )
 
 

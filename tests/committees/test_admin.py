@@ -12,8 +12,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
-    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(initial),
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
     for index, row in enumerate(rows):
         data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
     return data
@@ -21,9 +25,16 @@ def _formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
 
 def _committee_post(memberships=(), **overrides) -> dict:
     data = {
-        "name_es": "Comité Binacional", "name_en": "Binational Committee", "slug": "binational",
-        "description": "", "country_a": "CL", "country_b": "PE", "default_timezone": "America/Lima",
-        "reminder_offsets": "7d, 24h, 1h", "secretariat_email": "secretariat@committee.example", **overrides,
+        "name_es": "Comité Binacional",
+        "name_en": "Binational Committee",
+        "slug": "binational",
+        "description": "",
+        "country_a": "CL",
+        "country_b": "PE",
+        "default_timezone": "America/Lima",
+        "reminder_offsets": "7d, 24h, 1h",
+        "secretariat_email": "secretariat@committee.example",
+        **overrides,
     }
     data.update(_formset("memberships", list(memberships)))
     return data
@@ -35,24 +46,35 @@ def _form_errors(response) -> dict:
 
 def test_add_committee_with_co_chairs(admin_client):
     chile, peru = PersonFactory(), PersonFactory(country="PE")
-    response = admin_client.post("/admin/committees/committee/add/", _committee_post([
-        {"person": str(chile.pk), "role": "co_chair", "delegation": "CL", "start_date": "2025-11-28"},
-        {"person": str(peru.pk), "role": "co_chair", "delegation": "PE", "start_date": "2025-11-28"},
-    ]))
+    response = admin_client.post(
+        "/admin/committees/committee/add/",
+        _committee_post(
+            [
+                {"person": str(chile.pk), "role": "co_chair", "delegation": "CL", "start_date": "2025-11-28"},
+                {"person": str(peru.pk), "role": "co_chair", "delegation": "PE", "start_date": "2025-11-28"},
+            ]
+        ),
+    )
     assert response.status_code == 302, _form_errors(response)
     committee = Committee.objects.get()
     assert committee.reminder_offsets == [10080, 1440, 60]
     assert set(committee.memberships.values_list("person", "role", "delegation")) == {
-        (chile.pk, "co_chair", "CL"), (peru.pk, "co_chair", "PE"),
+        (chile.pk, "co_chair", "CL"),
+        (peru.pk, "co_chair", "PE"),
     }
 
 
 def test_two_co_chairs_for_one_delegation_saves_nothing(admin_client):
     first, second = PersonFactory(full_name="First"), PersonFactory(full_name="Second")
-    response = admin_client.post("/admin/committees/committee/add/", _committee_post([
-        {"person": str(first.pk), "role": "co_chair", "delegation": "CL", "start_date": "2025-11-28"},
-        {"person": str(second.pk), "role": "co_chair", "delegation": "CL", "start_date": "2026-01-01"},
-    ]))
+    response = admin_client.post(
+        "/admin/committees/committee/add/",
+        _committee_post(
+            [
+                {"person": str(first.pk), "role": "co_chair", "delegation": "CL", "start_date": "2025-11-28"},
+                {"person": str(second.pk), "role": "co_chair", "delegation": "CL", "start_date": "2026-01-01"},
+            ]
+        ),
+    )
     assert response.status_code == 200
     formset = response.context["inline_admin_formsets"][0].formset
     assert [form.errors for form in formset.forms] == [
@@ -65,14 +87,20 @@ def test_two_co_chairs_for_one_delegation_saves_nothing(admin_client):
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"reminder_offsets": "7 days"}, {"reminder_offsets": [
-            "“7 days” is not an offset; write a number and d, h or m, e.g. 7d, 24h, 1h, 30m."]}),
-        ({"reminder_offsets": "90d"}, {"reminder_offsets": [
-            "Each offset must be between one minute and sixty days before the session."]}),
+        (
+            {"reminder_offsets": "7 days"},
+            {"reminder_offsets": ["“7 days” is not an offset; write a number and d, h or m, e.g. 7d, 24h, 1h, 30m."]},
+        ),
+        (
+            {"reminder_offsets": "90d"},
+            {"reminder_offsets": ["Each offset must be between one minute and sixty days before the session."]},
+        ),
         ({"country_b": "CL"}, {"__all__": ["The two member countries must differ."]}),
         ({"name_en": "A\nB"}, {"name_en": ["Must be a single line without control characters (found '\\n')."]}),
-        ({"default_timezone": "Lima"}, {"default_timezone": [
-            "Select a valid choice. Lima is not one of the available choices."]}),
+        (
+            {"default_timezone": "Lima"},
+            {"default_timezone": ["Select a valid choice. Lima is not one of the available choices."]},
+        ),
     ],
 )
 def test_bad_committee_input_is_a_form_error(admin_client, overrides, expected):
@@ -90,11 +118,23 @@ def test_reminder_offsets_shown_as_typed(admin_client):
 
 def test_person_membership_outside_the_committee_countries_is_refused(admin_client):
     committee = CommitteeFactory()
-    data = {"full_name": "Observer", "position": "", "organisation": "", "country": "BO", "email": "",
-            "preferred_language": "en", "timezone": "America/La_Paz"}
-    data.update(_formset("memberships", [
-        {"committee": str(committee.pk), "role": "member", "delegation": "BO", "start_date": "2026-01-01"},
-    ]))
+    data = {
+        "full_name": "Observer",
+        "position": "",
+        "organisation": "",
+        "country": "BO",
+        "email": "",
+        "preferred_language": "en",
+        "timezone": "America/La_Paz",
+    }
+    data.update(
+        _formset(
+            "memberships",
+            [
+                {"committee": str(committee.pk), "role": "member", "delegation": "BO", "start_date": "2026-01-01"},
+            ],
+        )
+    )
     response = admin_client.post("/admin/committees/person/add/", data)
     assert response.status_code == 200
     formset = response.context["inline_admin_formsets"][0].formset
@@ -111,10 +151,17 @@ def test_person_membership_outside_the_committee_countries_is_refused(admin_clie
 
 def test_membership_form_checks_co_chair_rule(admin_client):
     existing = MembershipFactory(role=Role.CO_CHAIR, person__full_name="Alberto van Klaveren")
-    response = admin_client.post("/admin/committees/membership/add/", {
-        "person": str(PersonFactory().pk), "committee": str(existing.committee_id), "role": "co_chair",
-        "delegation": "CL", "start_date": "2026-01-01", "end_date": "",
-    })
+    response = admin_client.post(
+        "/admin/committees/membership/add/",
+        {
+            "person": str(PersonFactory().pk),
+            "committee": str(existing.committee_id),
+            "role": "co_chair",
+            "delegation": "CL",
+            "start_date": "2026-01-01",
+            "end_date": "",
+        },
+    )
     assert _form_errors(response) == {"role": ["Chile already has a co-chair in that period: Alberto van Klaveren."]}
     assert Membership.objects.count() == 1
 
@@ -125,8 +172,9 @@ def _queries(client, url) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("url", ["/admin/committees/committee/", "/admin/committees/person/",
-                                 "/admin/committees/membership/"])
+@pytest.mark.parametrize(
+    "url", ["/admin/committees/committee/", "/admin/committees/person/", "/admin/committees/membership/"]
+)
 def test_changelists_queries_do_not_grow_with_rows(admin_client, url):
     MembershipFactory()
     one = _queries(admin_client, url)

@@ -20,15 +20,16 @@ def _seed() -> str:
 
 
 def _sessions() -> list[tuple]:
-    return list(Session.objects.order_by("number").values_list(
-        "number", "status", "starts_at", "timezone", "host_country", "venue"))
+    return list(
+        Session.objects.order_by("number").values_list(
+            "number", "status", "starts_at", "timezone", "host_country", "venue"
+        )
+    )
 
 
 @time_machine.travel(TODAY, tick=False)
 def test_seed_demo_creates_the_committee_once():
-    assert _seed() == (
-        "Demo committee “chile-peru-migration”: 6 people, 6 memberships and 4 sessions added.\n"
-    )
+    assert _seed() == ("Demo committee “chile-peru-migration”: 6 people, 6 memberships and 4 sessions added.\n")
     assert _seed() == "Demo committee “chile-peru-migration”: 0 people, 0 memberships and 0 sessions added.\n"
 
     committee = Committee.objects.get()
@@ -46,7 +47,7 @@ def test_seed_demo_creates_the_committee_once():
         ("Víctor Ramos", "Undersecretary of the Interior", "adviser", "CL"),
         ("Rafael Collado", "Undersecretary of Public Security", "adviser", "CL"),
     }
-    emails = list(Person.objects.values_list("email", flat=True)) + [committee.secretariat_email]
+    emails = [*Person.objects.values_list("email", flat=True), committee.secretariat_email]
     assert all(email.endswith(".example") for email in emails), emails
 
     lima, santiago = "Ministry of Foreign Affairs of Peru, Lima", "Ministry of Foreign Affairs of Chile, Santiago"
@@ -59,8 +60,10 @@ def test_seed_demo_creates_the_committee_once():
         (4, "scheduled", datetime(2026, 12, 14, 15, 0, tzinfo=UTC), "America/Lima", "PE", lima),
     ]
     first = Session.objects.get(number=1)
-    assert [(i.position, i.title, i.presenter.full_name, i.duration_minutes, bool(i.outcome))
-            for i in first.agenda_items.select_related("presenter")] == [
+    assert [
+        (i.position, i.title, i.presenter.full_name, i.duration_minutes, bool(i.outcome))
+        for i in first.agenda_items.select_related("presenter")
+    ] == [
         (1, "Water and food for the migrants stranded at the border", "Luis Cordero", 30, True),
         (2, "An ordered and safe exit through Chacalluta", "Víctor Ramos", 30, True),
         (3, "Documents and visas", "Hugo de Zela", 30, True),
@@ -75,6 +78,10 @@ def test_seed_demo_keeps_three_sessions_ahead():
     with time_machine.travel(TODAY + timedelta(days=8), tick=False):  # session 2 is past
         assert _seed().endswith("0 people, 0 memberships and 1 sessions added.\n")
     assert _sessions()[-1] == (
-        5, "scheduled", datetime(2026, 12, 21, 13, 0, tzinfo=UTC), "America/Santiago", "CL",
+        5,
+        "scheduled",
+        datetime(2026, 12, 21, 13, 0, tzinfo=UTC),
+        "America/Santiago",
+        "CL",
         "Ministry of Foreign Affairs of Chile, Santiago",
     )

@@ -54,12 +54,17 @@ class Stack:
         self.env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL"}}
         self.env["VAR_DIR"] = str(var_dir)
         self.log = var_dir / "stack.log"
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=self.env,
-                       check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=self.env, check=True
+        )
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "manage.py", "runstack", "--port", str(self.port)],
-                cwd=BASE_DIR, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=BASE_DIR,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def output(self) -> str:
@@ -67,7 +72,7 @@ class Stack:
 
     def health(self):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:  # noqa: S310 - our own loopback server
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:
                 return response.status, json.loads(response.read())
         except OSError:
             return None
@@ -100,8 +105,14 @@ def test_stack_serves_and_ctrl_c_stops_everything(stack):
     stack.wait_ready()
     assert stack.health() == (200, {"status": "ok", "database": "ok", "broker": "ok"})
     # The worker answers over the filesystem broker.
-    ping = subprocess.run([sys.executable, "-m", "celery", "-A", "config", "inspect", "ping", "--timeout", "10"],
-                          cwd=BASE_DIR, env=stack.env, capture_output=True, text=True, timeout=60)
+    ping = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "config", "inspect", "ping", "--timeout", "10"],
+        cwd=BASE_DIR,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "pong" in ping.stdout, ping.stdout + ping.stderr
     assert set(stack.pids()) == {"web", "worker", "beat"}
 

@@ -315,3 +315,29 @@ def test_agenda_item_list_is_read_only(admin_client):
     assert admin_client.get("/admin/meetings/agendaitem/").status_code == 200
     assert admin_client.get(f"/admin/meetings/agendaitem/{item.pk}/delete/").status_code == 403
     assert admin_client.post(f"/admin/meetings/agendaitem/{item.pk}/change/", {"title": "x"}).status_code == 403
+
+
+def test_agenda_item_changelist_queries_do_not_grow_with_rows(admin_client):
+    AgendaItemFactory(presenter=PersonFactory())
+    one = _changelist_queries(admin_client, "/admin/meetings/agendaitem/")
+    for _ in range(10):
+        AgendaItemFactory(presenter=PersonFactory())
+    assert _changelist_queries(admin_client, "/admin/meetings/agendaitem/") == one
+
+
+def test_same_invitee_twice_is_a_form_error(admin_client):
+    guest = PersonFactory()
+    response = admin_client.post(
+        ADD_URL,
+        _session_post(
+            CommitteeFactory(),
+            invitees=[
+                {"person": str(guest.pk), "note": ""},
+                {"person": str(guest.pk), "note": "again"},
+            ],
+        ),
+    )
+    assert response.status_code == 200
+    invitees = response.context["inline_admin_formsets"][1].formset
+    assert invitees.non_form_errors() == ["Please correct the duplicate data for person."]
+    assert (Session.objects.count(), Invitee.objects.count()) == (0, 0)

@@ -14,7 +14,6 @@ from meetings.services import (
     session_postpone,
     session_update,
 )
-from tests.conftest import postgresql_only
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -245,9 +244,10 @@ def test_existing_factory_sessions_validate_on_update():
     assert session_update(session=session, data={"venue": "Arica"}).sequence == 1
 
 
-@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_overlapping_creates_exactly_one_wins():
+    """PostgreSQL: the committee's row lock (and the exclusion constraint behind it);
+    SQLite: the IMMEDIATE transaction's write lock."""
     committee = CommitteeFactory()
     barrier = threading.Barrier(2)
     outcomes: list[str] = []

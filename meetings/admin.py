@@ -63,12 +63,10 @@ class SessionAdminForm(RuleCheckedModelForm):
     def clean(self):
         cleaned = super().clean()
         zone_name = cleaned.get("timezone")
-        for field in ("starts_at", "ends_at"):
-            instant = wall_clock_to_instant(self, field=field, zone_name=zone_name)
-            if instant is not None:
-                cleaned[field] = instant
-            elif field in cleaned and zone_name:
-                del cleaned[field]
+        if zone_name:  # else the zone field has its error, and the form goes no further
+            for field in ("starts_at", "ends_at"):
+                if (instant := wall_clock_to_instant(self, field=field, zone_name=zone_name)) is not None:
+                    cleaned[field] = instant
         return cleaned
 
     def rule_errors(self) -> dict[str, list[str]]:

@@ -29,7 +29,7 @@ class WallClockField(forms.DateTimeField):
         if value in self.empty_values:
             return None
         if isinstance(value, datetime):
-            return value.replace(tzinfo=None) if value.tzinfo is None else value
+            return value
         text = str(value).strip()
         for fmt in self.input_formats:
             try:
@@ -42,14 +42,12 @@ class WallClockField(forms.DateTimeField):
         return value
 
 
-def wall_clock_to_instant(form: forms.BaseForm, *, field: str, zone_name: str | None) -> datetime | None:
+def wall_clock_to_instant(form: forms.BaseForm, *, field: str, zone_name: str) -> datetime | None:
     """The instant `field`'s wall-clock value names in `zone_name`, or a form error on `field`
     when that local time is skipped or repeated by a daylight-saving change."""
     local = form.cleaned_data.get(field)
-    if local is None or not zone_name:
+    if local is None:
         return None
-    if local.tzinfo is not None:
-        return local
     try:
         return make_aware_strict(local, zone_name)
     except LocalTimeError as exc:

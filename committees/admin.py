@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.filters import CountryFilter
 
 from committees.models import Committee, Membership, Person
 from committees.services import membership_conflicts
@@ -67,8 +68,10 @@ class PersonMembershipInline(MembershipInline):
 
 
 class CommitteeForm(forms.ModelForm):
-    default_timezone = TimeZoneField(label=_("default time zone"), initial="America/Lima")
-    reminder_offsets = ReminderOffsetsField(label=_("reminder offsets"), required=False)
+    default_timezone = TimeZoneField(
+        label=_("Default time zone"), initial="America/Lima", help_text=_("Proposed for new sessions.")
+    )
+    reminder_offsets = ReminderOffsetsField(label=_("Reminder offsets"), required=False)
 
     class Meta:
         model = Committee
@@ -136,7 +139,9 @@ class CommitteeAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
 
 
 class PersonForm(forms.ModelForm):
-    timezone = TimeZoneField(label=_("time zone"), initial="America/Lima")
+    timezone = TimeZoneField(
+        label=_("Time zone"), initial="America/Lima", help_text=_("The zone in which this person reads times.")
+    )
 
     class Meta:
         model = Person
@@ -157,7 +162,7 @@ class PersonAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
         "timezone",
         "committee_roles",
     )
-    list_filter = ("country", "preferred_language", "memberships__committee", "memberships__role")
+    list_filter = (("country", CountryFilter), "preferred_language", "memberships__committee", "memberships__role")
     search_fields = ("full_name", "email", "organisation", "position")
     fieldsets = (
         (None, {"fields": ("full_name", "position", "organisation", "country")}),
@@ -180,7 +185,7 @@ class PersonAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
 class MembershipAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
     form = CheckedMembershipForm
     list_display = ("person", "committee", "role", "delegation", "start_date", "end_date")
-    list_filter = ("committee", "role", "delegation")
+    list_filter = ("committee", "role", ("delegation", CountryFilter))
     list_select_related = ("person", "committee")
     search_fields = ("person__full_name", "committee__name_en", "committee__name_es")
     autocomplete_fields = ("person", "committee")

@@ -1,9 +1,13 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_countries.filters import CountryFilter
 
 from committees.models import Committee
 from meetings.models import AgendaItem, Invitee, Session
@@ -28,9 +32,9 @@ from tracker.timezones import LIMA, SANTIAGO, capital_clocks, format_in_zone, to
 class SessionAdminForm(RuleCheckedModelForm):
     """Start and end are typed on the venue's clock; the zone field says which clock that is."""
 
-    starts_at = WallClockField(label=_("starts"), help_text=_("Local time at the venue."))
-    ends_at = WallClockField(label=_("ends"), help_text=_("Local time at the venue."))
-    timezone = TimeZoneField(label=_("venue time zone"), help_text=_("The zone of the venue, e.g. America/Santiago."))
+    starts_at = WallClockField(label=_("Starts"), help_text=_("Local time at the venue."))
+    ends_at = WallClockField(label=_("Ends"), help_text=_("Local time at the venue."))
+    timezone = TimeZoneField(label=_("Venue time zone"), help_text=_("The zone of the venue, e.g. America/Santiago."))
 
     rule_constraints = ("session_ends_after_start", "session_number_unique_per_committee")
 
@@ -48,6 +52,7 @@ class SessionAdminForm(RuleCheckedModelForm):
             "venue",
             "host_country",
         )
+        widgets = {"title": forms.TextInput(attrs={"size": 80}), "venue": forms.TextInput(attrs={"size": 80})}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -151,6 +156,32 @@ class InviteeInline(admin.TabularInline):
         return super().get_queryset(request).select_related("person")
 
 
+class WhenFilter(admin.SimpleListFilter):
+    title = _("date")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("upcoming", _("Upcoming")),
+            ("next7", _("Next 7 days")),
+            ("next30", _("Next 30 days")),
+            ("past", _("Past")),
+        )
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        match self.value():
+            case "upcoming":
+                return queryset.filter(starts_at__gte=now)
+            case "next7":
+                return queryset.filter(starts_at__gte=now, starts_at__lt=now + timedelta(days=7))
+            case "next30":
+                return queryset.filter(starts_at__gte=now, starts_at__lt=now + timedelta(days=30))
+            case "past":
+                return queryset.filter(starts_at__lt=now)
+        return queryset
+
+
 def _clock(value, zone) -> str:
     local = to_zone(value, zone)
     return f"{local:%a %Y-%m-%d %H:%M} {utc_offset_label(local)}"
@@ -169,10 +200,9 @@ class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
         "lima_time",
         "santiago_time",
         "host_country",
-        "venue",
     )
     list_display_links = ("number", "title")
-    list_filter = ("committee", "status", "host_country", ("starts_at", admin.DateFieldListFilter))
+    list_filter = ("committee", "status", ("host_country", CountryFilter), WhenFilter)
     list_select_related = ("committee",)
     search_fields = ("title", "venue", "description", "committee__name_en", "committee__name_es")
     date_hierarchy = "starts_at"

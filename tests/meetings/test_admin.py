@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -341,3 +342,14 @@ def test_same_invitee_twice_is_a_form_error(admin_client):
     invitees = response.context["inline_admin_formsets"][1].formset
     assert invitees.non_form_errors() == ["Please correct the duplicate data for person."]
     assert (Session.objects.count(), Invitee.objects.count()) == (0, 0)
+
+
+@time_machine.travel(datetime(2026, 11, 26, 12, 0, tzinfo=UTC), tick=False)
+def test_when_filter(admin_client):
+    past = SessionFactory(starts_at=datetime(2026, 11, 23, 13, 0, tzinfo=UTC))
+    soon = SessionFactory(starts_at=datetime(2026, 11, 30, 13, 0, tzinfo=UTC))
+    later = SessionFactory(starts_at=datetime(2026, 12, 21, 13, 0, tzinfo=UTC))
+    far = SessionFactory(starts_at=datetime(2027, 3, 1, 13, 0, tzinfo=UTC))
+    expected = {"upcoming": {soon, later, far}, "next7": {soon}, "next30": {soon, later}, "past": {past}}
+    for when, sessions in expected.items():
+        assert set(admin_client.get(f"{LIST_URL}?when={when}").context["cl"].result_list) == sessions, when

@@ -7,7 +7,7 @@ from django_countries.filters import CountryFilter
 
 from committees.models import Committee, Membership, Person
 from committees.services import membership_conflicts
-from tracker.admin import ConflictSafeAdminMixin
+from tracker.admin import ConflictSafeAdminMixin, ScheduleChangeAdminMixin
 from tracker.durations import offsets_format
 from tracker.forms import ReminderOffsetsField, RuleCheckedModelForm, TimeZoneField
 
@@ -89,7 +89,7 @@ class CommitteeForm(forms.ModelForm):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
+class CommitteeAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelAdmin):
     form = CommitteeForm
     inlines = (CommitteeMembershipInline,)
     list_display = (
@@ -149,7 +149,7 @@ class PersonForm(forms.ModelForm):
 
 
 @admin.register(Person)
-class PersonAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
+class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelAdmin):
     form = PersonForm
     inlines = (PersonMembershipInline,)
     list_display = (
@@ -182,7 +182,7 @@ class PersonAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelAdmin):
     form = CheckedMembershipForm
     list_display = ("person", "committee", "role", "delegation", "start_date", "end_date")
     list_filter = ("committee", "role", ("delegation", CountryFilter))

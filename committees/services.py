@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from committees.choices import Role
 from committees.models import Committee, Membership, Person
 from tracker.constraints import violated_constraint
+from tracker.schedule import schedule_changed
 
 # Constraint names (PostgreSQL) and SQLite column lists → the field a person should fix.
 _CONSTRAINT_ERRORS = {
@@ -144,6 +145,7 @@ def membership_save(*, membership: Membership) -> Membership:
             committee_lock(committee_id=membership.committee_id)
             membership_validate(membership=membership)
             membership.save()
+            schedule_changed()
     except IntegrityError as exc:
         field, message = _CONSTRAINT_ERRORS.get(violated_constraint(exc), (None, ""))
         if field is None:

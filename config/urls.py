@@ -1,11 +1,25 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.api import router
+from meetings.api.views import SessionCalendarView, SessionsCalendarView
+from meetings.views import calendar_feed
 from tracker.views import healthz
+
+api_v1 = [
+    path("sessions.ics", SessionsCalendarView.as_view(), name="sessions-calendar"),
+    path("sessions/<int:pk>.ics", SessionCalendarView.as_view(), name="session-calendar"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("", include(router.urls)),
+]
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("healthz", healthz, name="healthz"),
 ]

@@ -13,6 +13,7 @@ from committees.models import Committee
 from meetings.models import AgendaItem, Invitee, Session
 from meetings.services import (
     session_cancel,
+    session_delete,
     session_mark_held,
     session_postpone,
     session_save,
@@ -241,6 +242,13 @@ class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
         for formset in formsets:
             if formset is not agenda:
                 self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj) -> None:
+        session_delete(session=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for session in queryset:
+            session_delete(session=session)
 
     @admin.display(description=_("committee"), ordering="committee__slug")
     def committee_slug(self, obj: Session) -> str:

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -69,6 +70,11 @@ class Session(TimeStampedModel):
     @property
     def length(self) -> timedelta:
         return self.ends_at - self.starts_at
+
+    @property
+    def uid(self) -> str:
+        """The calendar UID: stable for the session's whole life, whatever else changes."""
+        return f"session-{self.pk}@{settings.CALENDAR_UID_DOMAIN}"
 
 
 class AgendaItem(TimeStampedModel):
@@ -146,3 +152,21 @@ class Invitee(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.person} @ {self.session}"
+
+
+class SessionTombstone(models.Model):
+    """What remains of a deleted session, so clients that mirror the schedule learn of the deletion."""
+
+    session_id = models.BigIntegerField(_("session id"), unique=True)
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="+", verbose_name=_("committee"))
+    number = models.PositiveIntegerField(_("number"))
+    uid = models.CharField(_("calendar UID"), max_length=255)
+    deleted_at = models.DateTimeField(_("deleted"), db_index=True)
+
+    class Meta:
+        verbose_name = _("deleted session")
+        verbose_name_plural = _("deleted sessions")
+        ordering = ["deleted_at", "session_id"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} ({self.deleted_at:%Y-%m-%d %H:%M} UTC)"

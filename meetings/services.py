@@ -22,8 +22,9 @@ from meetings.choices import (
     STATUS_TRANSITIONS,
     SessionStatus,
 )
-from meetings.models import AgendaItem, Session
+from meetings.models import AgendaItem, Session, SessionTombstone
 from tracker.constraints import violated_constraint
+from tracker.schedule import schedule_changed
 from tracker.timezones import format_in_zone
 
 # Constraint names (PostgreSQL, SQLite CHECK) and SQLite UNIQUE column lists → field and message.
@@ -235,6 +236,7 @@ def session_save(
             session.save()
             if agenda is not None:
                 _agenda_write(session=session, agenda=agenda)
+            schedule_changed()
     except IntegrityError as exc:
         field, message = _CONSTRAINT_ERRORS.get(violated_constraint(exc), (None, ""))
         if field is None:
@@ -304,3 +306,20 @@ def session_postpone(*, session: Session) -> Session:
 
 def session_mark_held(*, session: Session, now: datetime | None = None) -> Session:
     return session_set_status(session=session, status=SessionStatus.HELD, now=now)
+
+
+@transaction.atomic
+def session_delete(*, session: Session) -> None:
+    """Delete a session and its agenda, leaving a tombstone for clients that mirror the schedule."""
+    committee_lock(committee_id=session.committee_id)
+    SessionTombstone.objects.update_or_create(
+        session_id=session.pk,
+        defaults={
+            "committee_id": session.committee_id,
+            "number": session.number,
+            "uid": session.uid,
+            "deleted_at": timezone.now(),
+        },
+    )
+    session.delete()
+    schedule_changed()

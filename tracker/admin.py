@@ -4,7 +4,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from tracker.models import ApiToken, CalendarFeed
+from tracker.schedule import schedule_changed
+from tracker.tokens import api_token_issue, api_token_revoke, calendar_feed_issue, calendar_feed_revoke
 
 admin.site.site_header = _("Binational committee tracker")
 admin.site.site_title = _("Committee tracker")
@@ -28,3 +34,94 @@ class ConflictSafeAdminMixin:
                 messages.ERROR,
             )
             return HttpResponseRedirect(request.get_full_path())
+
+
+class ScheduleChangeAdminMixin:
+    """Every save or delete through this admin raises the schedule version, in the same
+    transaction, so no cached schedule or feed outlives the change."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        schedule_changed()
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        schedule_changed()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        schedule_changed()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        schedule_changed()
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("key_id", "name", "user", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    search_fields = ("name", "key_id", "user__username")
+    autocomplete_fields = ("user",)
+    actions = ("revoke",)
+
+    def get_fields(self, request, obj=None):
+        return (
+            ("user", "name") if obj is None else ("user", "name", "key_id", "created_at", "last_used_at", "revoked_at")
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("user", "key_id", "created_at", "last_used_at", "revoked_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        value = api_token_issue(token=obj)
+        self.message_user(
+            request,
+            _("The new token is %(token)s — copy it now: it is kept only as a hash and cannot be shown again.")
+            % {"token": value},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
+    def revoke(self, request, queryset) -> None:
+        for token in queryset:
+            api_token_revoke(token=token)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ("user", "address", "created_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "key_id")
+    autocomplete_fields = ("user",)
+    actions = ("revoke",)
+
+    def get_fields(self, request, obj=None):
+        return ("user",) if obj is None else ("user", "address", "created_at", "revoked_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("user", "address", "created_at", "revoked_at")
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            calendar_feed_issue(feed=obj)
+
+    @admin.display(description=_("subscription address"))
+    def address(self, obj: CalendarFeed) -> str:
+        if obj.revoked_at:
+            return _("(revoked)")
+        return format_html("<code>{}</code>", reverse("calendar-feed", kwargs={"token": obj.token}))
+
+    @admin.action(description=_("Revoke the selected addresses"), permissions=["change"])
+    def revoke(self, request, queryset) -> None:
+        for feed in queryset:
+            calendar_feed_revoke(feed=feed)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)

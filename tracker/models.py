@@ -1,5 +1,6 @@
 """What every record shares."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,3 +11,84 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ScheduleVersion(models.Model):
+    """One row whose number rises with every change to what the schedule shows.
+
+    Cached API bodies and feeds are keyed by it, and ETags are made from it, so a change made
+    anywhere (admin, API, a service) makes every cached copy unreachable at once, in every
+    process. It is raised in the same transaction as the change."""
+
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("schedule version")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="schedule_version_single_row")]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+class ApiToken(models.Model):
+    """A key for the API. Only its SHA-256 is kept; the token is shown once, when made."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("What or who uses this token."))
+    key_id = models.CharField(_("key id"), max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.key_id}… ({self.name or self.user})"
+
+
+class CalendarFeed(models.Model):
+    """A personal calendar subscription address, for calendar apps that cannot send a token."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds", verbose_name=_("user")
+    )
+    key_id = models.CharField(max_length=16, unique=True, editable=False)
+    secret = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.key_id}…)"
+
+    @property
+    def token(self) -> str:
+        return f"{self.key_id}.{self.secret}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an Idempotency-Key, returned again for a repeat."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_countries",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tracker",
     "committees",
     "meetings",
@@ -181,3 +185,47 @@ LOGGING = {
 # --- The committee tracker --------------------------------------------------------------
 # The two capitals whose clocks staff always see beside the venue's.
 CAPITAL_CLOCKS = [("Lima", "America/Lima"), ("Santiago", "America/Santiago")]
+# The right-hand side of every session's calendar UID. Changing it makes every calendar that
+# subscribed show each session twice: set it once, to a domain the organisation controls.
+CALENDAR_UID_DOMAIN = env("CALENDAR_UID_DOMAIN", default="committee-tracker.example")
+# How long a rendered schedule body stays in the cache; a change makes it unreachable at once anyway.
+SCHEDULE_CACHE_SECONDS = env.int("SCHEDULE_CACHE_SECONDS", default=24 * 3600)
+
+# --- API ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tracker.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ReadAuthenticatedWriteWithModelPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["tracker.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env("API_RATE", default="1200/minute")},
+    "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Binational committee tracker API",
+    "DESCRIPTION": (
+        "The schedule of a binational committee: its members, sessions and agendas, as JSON and "
+        "iCalendar. Send `Authorization: Token <token>`. Times are RFC 3339 with the venue's UTC "
+        "offset, beside the venue's IANA `timezone`; times without an offset are refused."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "meetings.choices.SessionStatus",
+        "CountryEnum": "django_countries.countries",
+    },
+}

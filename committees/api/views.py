@@ -1,0 +1,31 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from committees.api.serializers import CommitteeSerializer
+from committees.models import Committee, Membership
+from tracker.api.schema import ERRORS, conditional_parameters
+from tracker.api.views import CachedReadMixin
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List committees",
+        parameters=conditional_parameters(),
+        responses={200: CommitteeSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One committee, with its members and co-chairs",
+        parameters=conditional_parameters(),
+        responses={200: CommitteeSerializer, **ERRORS},
+    ),
+)
+class CommitteeViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = CommitteeSerializer
+    lookup_field = "slug"
+    queryset = Committee.objects.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("person").order_by("role", "delegation", "person__full_name"),
+        )
+    ).order_by("name_en")

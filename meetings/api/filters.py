@@ -1,0 +1,46 @@
+import django_filters
+
+from meetings.choices import SessionStatus
+from meetings.models import AgendaItem, Session, SessionTombstone
+from tracker.api.filters import AwareIsoDateTimeFilter
+
+
+class SessionFilter(django_filters.FilterSet):
+    committee = django_filters.CharFilter(field_name="committee__slug", help_text="The committee's slug.")
+    status = django_filters.ChoiceFilter(choices=SessionStatus.choices)
+    starts_after = AwareIsoDateTimeFilter(
+        field_name="starts_at", lookup_expr="gte", help_text="Sessions starting at or after this instant."
+    )
+    starts_before = AwareIsoDateTimeFilter(
+        field_name="starts_at", lookup_expr="lt", help_text="Sessions starting before this instant."
+    )
+    updated_since = AwareIsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Sessions created or changed at or after this instant, cancelled ones included; "
+        "deleted ones are listed at /api/v1/sessions/deleted/.",
+    )
+
+    class Meta:
+        model = Session
+        fields = ("committee", "status", "starts_after", "starts_before", "updated_since")
+
+
+class TombstoneFilter(django_filters.FilterSet):
+    committee = django_filters.CharFilter(field_name="committee__slug", help_text="The committee's slug.")
+    since = AwareIsoDateTimeFilter(
+        field_name="deleted_at", lookup_expr="gte", help_text="Sessions deleted at or after this instant."
+    )
+
+    class Meta:
+        model = SessionTombstone
+        fields = ("committee", "since")
+
+
+class AgendaItemFilter(django_filters.FilterSet):
+    session = django_filters.NumberFilter(field_name="session_id", help_text="The session's id.")
+    committee = django_filters.CharFilter(field_name="session__committee__slug", help_text="The committee's slug.")
+
+    class Meta:
+        model = AgendaItem
+        fields = ("session", "committee")

@@ -1,0 +1,143 @@
+from datetime import UTC
+
+from django.utils.translation import gettext_lazy as _
+from django_countries.serializer_fields import CountryField
+from rest_framework import serializers
+
+from committees.models import Committee, Person
+from meetings.choices import SessionStatus
+from meetings.models import AgendaItem, Session, SessionTombstone
+from tracker.api.fields import AwareDateTimeField
+from tracker.timezones import timezone_names, to_zone
+
+
+def rfc3339(value, zone_name: str | None = None) -> str:
+    """`2025-12-01T10:00:00-03:00` on the given zone's clock, `...Z` in UTC."""
+    if zone_name is None:
+        return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return to_zone(value, zone_name).isoformat(timespec="seconds")
+
+
+class PresenterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ("id", "full_name", "position", "organisation", "country")
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    presenter = PresenterSerializer(allow_null=True)
+
+    class Meta:
+        model = AgendaItem
+        fields = ("id", "position", "title", "description", "presenter", "duration_minutes", "outcome")
+
+
+class AgendaItemListSerializer(AgendaItemSerializer):
+    session = serializers.IntegerField(source="session_id", help_text=_("The session's id."))
+
+    class Meta(AgendaItemSerializer.Meta):
+        fields = ("id", "session", *AgendaItemSerializer.Meta.fields[1:])
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    """A session as read: times on the venue's clock with its offset, beside the venue's zone."""
+
+    committee = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    uid = serializers.CharField(read_only=True, help_text=_("Calendar UID; stable for the session's life."))
+    starts_at = serializers.DateTimeField(help_text=_("On the venue's clock, with its UTC offset."))
+    ends_at = serializers.DateTimeField(help_text=_("On the venue's clock, with its UTC offset."))
+    host_country = CountryField()
+    agenda = AgendaItemSerializer(source="agenda_items", many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    class Meta:
+        model = Session
+        fields = (
+            "id",
+            "uid",
+            "committee",
+            "number",
+            "title",
+            "description",
+            "status",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "venue",
+            "host_country",
+            "sequence",
+            "agenda",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def to_representation(self, instance: Session) -> dict:
+        data = super().to_representation(instance)
+        data["starts_at"] = rfc3339(instance.starts_at, instance.timezone)
+        data["ends_at"] = rfc3339(instance.ends_at, instance.timezone)
+        data["created_at"] = rfc3339(instance.created_at)
+        data["updated_at"] = rfc3339(instance.updated_at)
+        return data
+
+
+class AgendaItemWriteSerializer(serializers.Serializer):
+    """One agenda item, in the order the agenda should have; `id` keeps an existing item."""
+
+    id = serializers.IntegerField(required=False, help_text=_("An existing item of this session to keep."))
+    title = serializers.CharField(max_length=300)
+    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    presenter = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("A person's id."),
+    )
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
+    outcome = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+class SessionWriteSerializer(serializers.Serializer):
+    """A session as written. Times need a UTC offset; the agenda, when sent, replaces the whole agenda."""
+
+    committee = serializers.SlugRelatedField(slug_field="slug", queryset=Committee.objects.all())
+    number = serializers.IntegerField(
+        min_value=1, required=False, help_text=_("Leave out for the committee's next number.")
+    )
+    title = serializers.CharField(max_length=300)
+    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
+    timezone = serializers.ChoiceField(
+        choices=[(name, name) for name in timezone_names()], help_text=_("IANA zone of the venue.")
+    )
+    venue = serializers.CharField(max_length=300)
+    host_country = CountryField()
+    agenda = AgendaItemWriteSerializer(many=True, required=False, max_length=999)
+
+
+class SessionPatchSerializer(SessionWriteSerializer):
+    """Any of the fields; the committee cannot change."""
+
+    committee = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    committee = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = SessionTombstone
+        fields = ("session_id", "uid", "committee", "number", "deleted_at")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["deleted_at"] = rfc3339(instance.deleted_at)
+        return data

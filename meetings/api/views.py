@@ -1,0 +1,181 @@
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from meetings.api.filters import AgendaItemFilter, SessionFilter, TombstoneFilter
+from meetings.api.serializers import (
+    AgendaItemListSerializer,
+    SessionPatchSerializer,
+    SessionSerializer,
+    SessionWriteSerializer,
+    TombstoneSerializer,
+)
+from meetings.calendars import sessions_calendar
+from meetings.models import AgendaItem, Session
+from meetings.selectors import session_tombstones, sessions_with_agenda
+from meetings.services import session_create, session_delete, session_update
+from tracker.api.conditional import schedule_response
+from tracker.api.idempotency import IdempotentCreateMixin
+from tracker.api.schema import ERRORS, IDEMPOTENCY_KEY, conditional_parameters, filter_parameters
+from tracker.api.views import CachedReadMixin, ICalendarViewMixin
+
+ICS = "text/calendar; charset=utf-8"
+
+
+def _agenda_items(session: Session | None, items: list[dict]) -> list[AgendaItem]:
+    existing = {item.pk: item for item in AgendaItem.objects.filter(session=session)} if session else {}
+    agenda, unknown = [], []
+    for position, data in enumerate(items, start=1):
+        data = dict(data)
+        item_id = data.pop("id", None)
+        if item_id is None:
+            agenda.append(AgendaItem(**data))
+        elif item_id in existing:
+            item = existing.pop(item_id)
+            for field, value in data.items():
+                setattr(item, field, value)
+            agenda.append(item)
+        else:
+            unknown.append(_("Item %(n)d: no item %(id)d on this session's agenda.") % {"n": position, "id": item_id})
+    if unknown:
+        raise ValidationError({"agenda": unknown})
+    return agenda
+
+
+class _SessionWrites(viewsets.ModelViewSet):
+    def _read(self, session: Session, code: int = status.HTTP_200_OK) -> Response:
+        fresh = sessions_with_agenda().get(pk=session.pk)
+        return Response(SessionSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = SessionWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        agenda = _agenda_items(None, data.pop("agenda", []))
+        session = session_create(**data, agenda=agenda)
+        response = self._read(session, status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"/api/v1/sessions/{session.pk}/")
+        return response
+
+    def partial_update(self, request, *args, **kwargs):
+        session = self.get_object()
+        committee = request.data.get("committee") if isinstance(request.data, dict) else None
+        if committee is not None and committee != session.committee.slug:
+            raise ValidationError({"committee": [_("A session cannot be moved to another committee.")]})
+        serializer = SessionPatchSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        agenda_data = data.pop("agenda", None)
+        agenda = _agenda_items(session, agenda_data) if agenda_data is not None else None
+        session_update(session=session, data=data, agenda=agenda)
+        return self._read(session)
+
+    def destroy(self, request, *args, **kwargs):
+        session_delete(session=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List sessions",
+        description="Sessions ordered by start, with their agendas. Paginated.",
+        parameters=conditional_parameters(),
+        responses={200: SessionSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One session", parameters=conditional_parameters(), responses={200: SessionSerializer, **ERRORS}
+    ),
+    create=extend_schema(
+        summary="Create a session",
+        description="Times need a UTC offset. The agenda's items take positions 1, 2, 3 ... in the order sent.",
+        parameters=[IDEMPOTENCY_KEY],
+        request=SessionWriteSerializer,
+        responses={201: SessionSerializer, **ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Change a session",
+        description="Send only what changes. An `agenda`, when sent, replaces the whole agenda: items with "
+        "an `id` are kept (and changed), the others are new, and items left out are deleted.",
+        request=SessionPatchSerializer,
+        responses={200: SessionSerializer, **ERRORS},
+    ),
+    destroy=extend_schema(summary="Delete a session", responses={204: None, **ERRORS}),
+)
+class SessionViewSet(IdempotentCreateMixin, CachedReadMixin, _SessionWrites):
+    queryset = sessions_with_agenda()
+    serializer_class = SessionSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filterset_class = SessionFilter
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Deleted sessions",
+        description="Sessions deleted at or after `since`, so that a client mirroring the schedule can drop them.",
+        parameters=conditional_parameters(),
+        responses={200: TombstoneSerializer(many=True), **ERRORS},
+    ),
+)
+class SessionTombstoneViewSet(CachedReadMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = session_tombstones()
+    serializer_class = TombstoneSerializer
+    filterset_class = TombstoneFilter
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List agenda items",
+        parameters=conditional_parameters(),
+        responses={200: AgendaItemListSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One agenda item",
+        parameters=conditional_parameters(),
+        responses={200: AgendaItemListSerializer, **ERRORS},
+    ),
+)
+class AgendaItemViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
+    """Agenda items across sessions, read-only: they are written through their session's `agenda`."""
+
+    queryset = AgendaItem.objects.select_related("presenter").order_by("session_id", "position")
+    serializer_class = AgendaItemListSerializer
+    filterset_class = AgendaItemFilter
+
+
+CALENDAR_RESPONSES = {
+    (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="An iCalendar (RFC 5545) file."),
+    **ERRORS,
+}
+
+
+class SessionsCalendarView(ICalendarViewMixin, APIView):
+    @extend_schema(
+        summary="Sessions as iCalendar",
+        description="The same filters as the session list; one VEVENT per session.",
+        parameters=[*conditional_parameters(), *filter_parameters(SessionFilter)],
+        responses=CALENDAR_RESPONSES,
+    )
+    def get(self, request):
+        filterset = SessionFilter(request.query_params, queryset=sessions_with_agenda())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return schedule_response(
+            request, build=lambda: sessions_calendar(filterset.qs, name=_("Committee sessions")), content_type=ICS
+        )
+
+
+class SessionCalendarView(ICalendarViewMixin, APIView):
+    @extend_schema(
+        summary="One session as iCalendar", parameters=conditional_parameters(), responses=CALENDAR_RESPONSES
+    )
+    def get(self, request, pk: int):
+        def build() -> bytes:
+            session = get_object_or_404(sessions_with_agenda(), pk=pk)
+            return sessions_calendar([session], name=session.title)
+
+        return schedule_response(request, build=build, content_type=ICS)

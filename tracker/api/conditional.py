@@ -1,0 +1,55 @@
+"""Schedule responses that are cheap to repeat.
+
+The ETag is made from the schedule version and the request, so a client holding the current
+version gets a 304 before any body is built. Bodies are kept in the cache under the version:
+a change anywhere raises the version, which makes every stored body unreachable at once, in
+every process (the version lives in the database, the bodies in Redis or local memory)."""
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import parse_etags, patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe
+
+from tracker.schedule import schedule_version
+
+
+def _not_modified(request: HttpRequest, etag: str, changed_at: int) -> bool:
+    if if_none_match := request.headers.get("If-None-Match"):
+        # A header that is present decides alone (RFC 9110, 13.2.2).
+        return "*" in parse_etags(if_none_match) or etag in parse_etags(if_none_match)
+    if since := parse_http_date_safe(request.headers.get("If-Modified-Since", "")):
+        return changed_at <= since
+    return False
+
+
+def schedule_response(
+    request: HttpRequest, *, build: Callable[[], bytes], content_type: str, variant: str = ""
+) -> HttpResponse:
+    """The response for `request`, built by `build()` only when neither the client nor the cache
+    holds it for the current schedule version. `variant` separates bodies that differ for the
+    same address (e.g. per reader)."""
+    version, changed_at = schedule_version()
+    fingerprint = hashlib.sha256(
+        f"{request.method}|{request.build_absolute_uri()}|{content_type}|{variant}".encode()
+    ).hexdigest()[:24]
+    etag = f'"{version}-{fingerprint}"'
+    changed = int(changed_at.timestamp())
+    if _not_modified(request, etag, changed):
+        response = HttpResponseNotModified()
+    else:
+        key = f"schedule:{version}:{fingerprint}"
+        body = cache.get(key)
+        if body is None:
+            body = build()
+            cache.set(key, body, settings.SCHEDULE_CACHE_SECONDS)
+        response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(changed)
+    # Readers must ask again each time (a 304 is cheap); the body depends on who asks.
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ("Authorization", "Cookie"))
+    return response

@@ -1,0 +1,25 @@
+from datetime import datetime
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """RFC 3339 in and out; an input without a UTC offset is refused, never read in a default zone."""
+
+    default_error_messages = {
+        "naive": _("Give the time with its UTC offset, e.g. 2025-12-01T10:00:00-03:00."),
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                raw = parse_datetime(value.strip())
+            except ValueError:
+                raw = None
+            if raw is not None and raw.tzinfo is None:
+                self.fail("naive")
+        elif isinstance(value, datetime) and value.tzinfo is None:
+            self.fail("naive")
+        return super().to_internal_value(value)

@@ -1,0 +1,45 @@
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+from tracker.api.conditional import schedule_response
+
+JSON = "application/json"
+
+
+class CachedReadMixin:
+    """JSON list and detail answers go through `schedule_response`: 304 to a client holding the
+    current version, stored bytes to everyone else until the schedule changes."""
+
+    def _cached(self, request, handler, *args, **kwargs):
+        if not isinstance(request.accepted_renderer, JSONRenderer):
+            return handler(request, *args, **kwargs)  # the browsable API is built afresh
+        return schedule_response(
+            request, build=lambda: JSONRenderer().render(handler(request, *args, **kwargs).data), content_type=JSON
+        )
+
+    def list(self, request, *args, **kwargs):
+        return self._cached(request, super().list, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._cached(request, super().retrieve, *args, **kwargs)
+
+
+class ICalendarRenderer(BaseRenderer):
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return data if isinstance(data, bytes) else JSONRenderer().render(data)
+
+
+class ICalendarViewMixin:
+    """Calendars answer with text/calendar; their errors stay JSON whatever the client accepts."""
+
+    renderer_classes = (JSONRenderer, ICalendarRenderer)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 and hasattr(response, "accepted_renderer"):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSON
+        return response

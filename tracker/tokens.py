@@ -1,0 +1,84 @@
+"""API tokens and calendar-feed secrets: made here, shown once (tokens) or in the admin (feeds),
+found by their public key id and compared in constant time."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from tracker.models import ApiToken, CalendarFeed
+
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _split(token: str) -> tuple[str, str] | None:
+    key_id, dot, secret = token.partition(".")
+    if not dot or not key_id or not secret or len(token) > 200:
+        return None
+    return key_id, secret
+
+
+def api_token_issue(*, token: ApiToken) -> str:
+    """Give an unsaved ApiToken (user and name set) its key and save it; the returned string is
+    the only copy of the token."""
+    key_id, secret = secrets.token_urlsafe(9), secrets.token_urlsafe(32)
+    value = f"{key_id}.{secret}"
+    token.key_id, token.key_hash = key_id, _digest(value)
+    token.save()
+    return value
+
+
+def api_token_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiToken, str]:
+    token = ApiToken(user=user, name=name)
+    return token, api_token_issue(token=token)
+
+
+def api_token_authenticate(token: str) -> ApiToken | None:
+    """The live token this string is, or None. Recent use is recorded at most once a minute."""
+    parts = _split(token)
+    if parts is None:
+        return None
+    found = ApiToken.objects.select_related("user").filter(key_id=parts[0], revoked_at__isnull=True).first()
+    if found is None or not hmac.compare_digest(found.key_hash, _digest(token)) or not found.user.is_active:
+        return None
+    now = timezone.now()
+    if found.last_used_at is None or now - found.last_used_at > LAST_USED_GRANULARITY:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    return found
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def calendar_feed_issue(*, feed: CalendarFeed) -> CalendarFeed:
+    """Give an unsaved feed (user set) its secret (256 random bits) and save it. The user's older
+    addresses keep working until revoked."""
+    feed.key_id, feed.secret = secrets.token_urlsafe(9), secrets.token_urlsafe(32)
+    feed.save()
+    return feed
+
+
+def calendar_feed_create(*, user: AbstractBaseUser) -> CalendarFeed:
+    return calendar_feed_issue(feed=CalendarFeed(user=user))
+
+
+def calendar_feed_find(token: str) -> CalendarFeed | None:
+    parts = _split(token)
+    if parts is None:
+        return None
+    found = CalendarFeed.objects.select_related("user").filter(key_id=parts[0], revoked_at__isnull=True).first()
+    if found is None or not hmac.compare_digest(found.secret, parts[1]) or not found.user.is_active:
+        return None
+    return found
+
+
+def calendar_feed_revoke(*, feed: CalendarFeed) -> None:
+    CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

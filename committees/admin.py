@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
 from committees.models import Committee, Membership, Person
-from committees.services import membership_conflicts
+from committees.services import membership_conflicts, membership_save, memberships_save
 from tracker.admin import ConflictSafeAdminMixin, ScheduleChangeAdminMixin
 from tracker.durations import offsets_format
 from tracker.forms import ReminderOffsetsField, RuleCheckedModelForm, TimeZoneField
@@ -15,16 +15,37 @@ from tracker.forms import ReminderOffsetsField, RuleCheckedModelForm, TimeZoneFi
 class MembershipFormSet(forms.BaseInlineFormSet):
     """Checks the memberships on the page against each other and the stored ones."""
 
+    def _kept_forms(self) -> list[forms.ModelForm]:
+        return [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
             return
-        kept = [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+        kept = self._kept_forms()
         removed = {form.instance.pk for form in self.deleted_forms if form.instance.pk}
         conflicts = membership_conflicts(memberships=[form.instance for form in kept], removed_ids=removed)
         for index, problems in conflicts.items():
             for field, message in problems.items():
                 kept[index].add_error(field if field in kept[index].fields else None, message)
+
+    def save(self, commit: bool = True) -> list:
+        """Through the service, which locks the committees and checks the rules again; records
+        what changed for the admin's history as Django's own save does."""
+        kept = self._kept_forms()
+        self.new_objects = [form.instance for form in kept if not form.instance.pk]
+        self.changed_objects = [
+            (form.instance, form.changed_data) for form in kept if form.instance.pk and form.has_changed()
+        ]
+        self.deleted_objects = [form.instance for form in self.deleted_forms if form.instance.pk]
+        # Existing rows first: a chair handed over ends the old term before the new one starts.
+        changed = [*(instance for instance, _fields in self.changed_objects), *self.new_objects]
+        memberships_save(
+            changed=changed,
+            unchanged=[form.instance for form in kept if form.instance not in changed],
+            removed=self.deleted_objects,
+        )
+        return changed
 
 
 class MembershipForm(RuleCheckedModelForm):
@@ -184,6 +205,10 @@ class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelA
 @admin.register(Membership)
 class MembershipAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelAdmin):
     form = CheckedMembershipForm
+
+    def save_model(self, request, obj, form, change) -> None:
+        membership_save(membership=obj)
+
     list_display = ("person", "committee", "role", "delegation", "start_date", "end_date")
     list_filter = ("committee", "role", ("delegation", CountryFilter))
     list_select_related = ("person", "committee")

@@ -138,6 +138,13 @@ def membership_validate(*, membership: Membership) -> None:
         raise ValidationError(errors)
 
 
+def _constraint_error(exc: IntegrityError) -> ValidationError:
+    field, message = _CONSTRAINT_ERRORS.get(violated_constraint(exc), (None, ""))
+    if field is None:
+        raise exc
+    return ValidationError({field: [message]})
+
+
 def membership_save(*, membership: Membership) -> Membership:
     """Validate and save one membership, new or changed, with the committee locked."""
     try:
@@ -147,11 +154,47 @@ def membership_save(*, membership: Membership) -> Membership:
             membership.save()
             schedule_changed()
     except IntegrityError as exc:
-        field, message = _CONSTRAINT_ERRORS.get(violated_constraint(exc), (None, ""))
-        if field is None:
-            raise
-        raise ValidationError({field: [message]}) from exc
+        raise _constraint_error(exc) from exc
     return membership
+
+
+def _refresh_foreign_keys(membership: Membership) -> None:
+    # A membership made on the page of a new committee or person points to it before it has an id.
+    for name in ("committee", "person"):
+        related = _related(membership, name)
+        if related is not None and related.pk and getattr(membership, f"{name}_id") is None:
+            setattr(membership, name, related)
+
+
+def memberships_save(
+    *, changed: Sequence[Membership], unchanged: Sequence[Membership] = (), removed: Sequence[Membership] = ()
+) -> None:
+    """Save several memberships of a page at once (new or `changed`), delete `removed`, with
+    their committees locked and the rules checked across all of them and the stored rows.
+    `unchanged` ones are checked alongside but not written."""
+    candidates = [*changed, *unchanged]
+    try:
+        with transaction.atomic():
+            for membership in candidates:
+                _refresh_foreign_keys(membership)
+            for committee_id in sorted({m.committee_id for m in [*candidates, *removed] if m.committee_id}):
+                committee_lock(committee_id=committee_id)
+            conflicts = membership_conflicts(memberships=candidates, removed_ids={m.pk for m in removed if m.pk})
+            if conflicts:
+                raise ValidationError(
+                    [
+                        f"{candidates[index].person}: {message}"
+                        for index, problems in conflicts.items()
+                        for message in problems.values()
+                    ]
+                )
+            for membership in removed:
+                membership.delete()
+            for membership in changed:
+                membership.save()
+            schedule_changed()
+    except IntegrityError as exc:
+        raise _constraint_error(exc) from exc
 
 
 def membership_end(*, membership: Membership, end_date: date) -> Membership:

@@ -10,12 +10,14 @@ from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
 from committees.models import Committee
+from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Invitee, Session
 from meetings.services import (
     session_cancel,
     session_delete,
     session_mark_held,
     session_postpone,
+    session_reschedule_postponed,
     session_save,
     session_validate,
 )
@@ -71,11 +73,19 @@ class SessionAdminForm(RuleCheckedModelForm):
         zone_name = cleaned.get("timezone")
         if zone_name:  # else the zone field has its error, and the form goes no further
             for field in ("starts_at", "ends_at"):
-                if (instant := wall_clock_to_instant(self, field=field, zone_name=zone_name)) is not None:
+                if self.instance.pk and zone_name == self.instance.timezone and field not in self.changed_data:
+                    # Unchanged: keep the stored instant, even one in a repeated hour that the
+                    # wall-clock time alone could not name.
+                    cleaned[field] = getattr(self.instance, field)
+                elif (instant := wall_clock_to_instant(self, field=field, zone_name=zone_name)) is not None:
                     cleaned[field] = instant
         return cleaned
 
     def rule_errors(self) -> dict[str, list[str]]:
+        if self.instance.pk:
+            stored = Session.objects.filter(pk=self.instance.pk).values("status", "starts_at", "ends_at").first()
+            if stored:
+                session_reschedule_postponed(session=self.instance, stored=stored)
         try:
             # The agenda's length is checked by the agenda formset, which knows the new items.
             session_validate(session=self.instance, previous_status=self.stored_status)
@@ -116,7 +126,8 @@ class AgendaFormSet(forms.BaseInlineFormSet):
         if any(self.errors):
             return
         session = self.instance
-        if session.starts_at is None or session.ends_at is None or session.ends_at <= session.starts_at:
+        times = (session.starts_at, session.ends_at)
+        if any(value is None or timezone.is_naive(value) for value in times) or times[1] <= times[0]:
             return  # the session form reports its own times
         total = sum(form.cleaned_data["duration_minutes"] for form in self.kept_forms())
         available = int((session.ends_at - session.starts_at).total_seconds() // 60)
@@ -223,12 +234,14 @@ class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
         return self.readonly_fields + (("committee",) if obj else ())
 
     def get_changeform_initial_data(self, request):
+        """`?committee=<id>` (or the only committee there is) proposes that committee and its zone."""
         initial = super().get_changeform_initial_data(request)
-        committees = list(Committee.objects.filter(pk=initial["committee"])) if "committee" in initial else []
+        chosen = str(initial.pop("committee", ""))
+        committees = list(Committee.objects.filter(pk=int(chosen))) if chosen.isdigit() else []
         if not committees:
             committees = list(Committee.objects.all()[:2])
         if len(committees) == 1:
-            initial.setdefault("committee", committees[0].pk)
+            initial["committee"] = committees[0].pk
             initial.setdefault("timezone", committees[0].default_timezone)
         return initial
 
@@ -243,12 +256,19 @@ class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
             if formset is not agenda:
                 self.save_formset(request, form, formset, change=change)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A held session is part of the committee's record.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.status != SessionStatus.HELD)
+
     def delete_model(self, request, obj) -> None:
         session_delete(session=obj)
 
     def delete_queryset(self, request, queryset) -> None:
         for session in queryset:
-            session_delete(session=session)
+            try:
+                session_delete(session=session)
+            except ValidationError as exc:
+                self.message_user(request, f"{session}: {'; '.join(exc.messages)}", messages.ERROR)
 
     @admin.display(description=_("committee"), ordering="committee__slug")
     def committee_slug(self, obj: Session) -> str:

@@ -3,6 +3,8 @@ from datetime import timedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tracker.timezones import ACCEPTED_YEARS
+
 
 class SessionStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
@@ -27,4 +29,5 @@ STATUS_TRANSITIONS = {
 CALENDAR_FIELDS = ("starts_at", "ends_at", "timezone", "venue", "host_country", "status")
 
 MAX_SESSION_LENGTH = timedelta(days=7)
+FIRST_YEAR, LAST_YEAR = ACCEPTED_YEARS
 MAX_AGENDA_POSITION = 999

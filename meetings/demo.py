@@ -1,9 +1,10 @@
 """Demo data: the Chile–Peru Binational Migration Cooperation Committee formed after the
 migrants were stranded at the Chacalluta–Santa Rosa border in November 2025."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ COMMITTEE_SLUG = "chile-peru-migration"
 UPCOMING_SESSIONS = 3
 SESSION_START = time(10, 0)
 SESSION_LENGTH = timedelta(hours=2)
+MAX_WEEKS_AHEAD = 52
 FIRST_SESSION_DAY = date(2025, 12, 1)
 MEMBERS_FROM = date(2025, 11, 28)
 
@@ -146,6 +148,7 @@ class SeedReport:
     people_created: int = 0
     memberships_created: int = 0
     sessions_created: int = 0
+    skipped: list[str] = field(default_factory=list)
 
 
 def _monday_after(day: date) -> date:
@@ -159,6 +162,50 @@ def _other(country: str) -> str:
 def _times(day: date, zone_name: str) -> tuple[datetime, datetime]:
     start = make_aware_strict(datetime.combine(day, SESSION_START), zone_name)
     return start, start + SESSION_LENGTH
+
+
+def _official(*, committee: Committee, official: Official, report: SeedReport) -> Person:
+    """The official's person record: the one already sitting on the committee under that name,
+    or the one with that e-mail, or a new one. Staff edits since the last run are kept."""
+    person = (
+        Person.objects.filter(memberships__committee=committee, full_name=official.full_name).first()
+        or Person.objects.filter(email=official.email).order_by("pk").first()
+    )
+    if person is None:
+        person = Person.objects.create(
+            full_name=official.full_name,
+            position=official.position,
+            organisation=official.organisation,
+            country=official.country,
+            email=official.email,
+            preferred_language=Language.SPANISH,
+            timezone=VENUES[official.country][0],
+        )
+        report.people_created += 1
+    if not Membership.objects.filter(person=person, committee=committee).exists():
+        try:
+            membership_create(
+                person=person,
+                committee=committee,
+                role=official.role,
+                delegation=official.country,
+                start_date=MEMBERS_FROM,
+            )
+            report.memberships_created += 1
+        except ValidationError as exc:  # e.g. staff gave the seat to someone else
+            report.skipped.append(f"{official.full_name}: {'; '.join(exc.messages)}")
+    return person
+
+
+def _session(report: SeedReport, **fields) -> int:
+    """Create one session; 1 if it was made, 0 if a rule refused it (e.g. staff use that time)."""
+    try:
+        session_create(**fields)
+    except ValidationError as exc:
+        report.skipped.append(f"{fields['title']}: {'; '.join(exc.messages)}")
+        return 0
+    report.sessions_created += 1
+    return 1
 
 
 @transaction.atomic
@@ -184,35 +231,13 @@ def seed_demo(*, now: datetime | None = None) -> SeedReport:
         },
     )
 
-    people: dict[str, Person] = {}
-    for official in OFFICIALS:
-        person, created = Person.objects.get_or_create(
-            email=official.email,
-            defaults={
-                "full_name": official.full_name,
-                "position": official.position,
-                "organisation": official.organisation,
-                "country": official.country,
-                "preferred_language": Language.SPANISH,
-                "timezone": VENUES[official.country][0],
-            },
-        )
-        report.people_created += created
-        people[official.key] = person
-        if not Membership.objects.filter(person=person, committee=committee).exists():
-            membership_create(
-                person=person,
-                committee=committee,
-                role=official.role,
-                delegation=official.country,
-                start_date=MEMBERS_FROM,
-            )
-            report.memberships_created += 1
+    people = {official.key: _official(committee=committee, official=official, report=report) for official in OFFICIALS}
 
     if not Session.objects.filter(committee=committee, number=1).exists():
         zone_name, venue = VENUES["CL"]
         starts_at, ends_at = _times(FIRST_SESSION_DAY, zone_name)
-        session_create(
+        _session(
+            report,
             committee=committee,
             number=1,
             status=SessionStatus.HELD,
@@ -225,48 +250,45 @@ def seed_demo(*, now: datetime | None = None) -> SeedReport:
             host_country="CL",
             agenda=[
                 AgendaItem(
-                    title=title,
-                    presenter=people[presenter],
-                    duration_minutes=minutes,
-                    description=description,
-                    outcome=outcome,
+                    title=title, presenter=people[key], duration_minutes=minutes, description=text, outcome=outcome
                 )
-                for title, presenter, minutes, description, outcome in FIRST_AGENDA
+                for title, key, minutes, text, outcome in FIRST_AGENDA
             ],
             now=now,
         )
-        report.sessions_created += 1
 
     upcoming = Session.objects.filter(committee=committee, status=SessionStatus.SCHEDULED, starts_at__gt=now)
     taken_days = {
         to_zone(session.starts_at, session.timezone).date()
         for session in Session.objects.filter(committee=committee, starts_at__gt=now)
     }
-    day = _monday_after(now.date())
-    for _missing in range(UPCOMING_SESSIONS - upcoming.count()):
-        while day in taken_days:
-            day += timedelta(days=7)
-        last = Session.objects.filter(committee=committee).order_by("-number").first()
-        host = _other(last.host_country.code) if last else "CL"
-        zone_name, venue = VENUES[host]
-        starts_at, ends_at = _times(day, zone_name)
-        number = session_next_number(committee=committee)
-        session_create(
-            committee=committee,
-            number=number,
-            title=f"Session {number}: follow-up",
-            description="Regular session of the committee.",
-            starts_at=starts_at,
-            ends_at=ends_at,
-            timezone=zone_name,
-            venue=venue,
-            host_country=host,
-            agenda=[
-                AgendaItem(title=title, presenter=people[presenter], duration_minutes=minutes)
-                for title, presenter, minutes in FOLLOW_UP_AGENDA
-            ],
-            now=now,
-        )
-        taken_days.add(day)
-        report.sessions_created += 1
+    missing = UPCOMING_SESSIONS - upcoming.count()
+    day = _monday_after(timezone.localdate(now))
+    for _week in range(MAX_WEEKS_AHEAD):
+        if missing <= 0:
+            break
+        if day not in taken_days:
+            last = Session.objects.filter(committee=committee).order_by("-number").first()
+            host = _other(last.host_country.code) if last else "CL"
+            zone_name, venue = VENUES[host]
+            starts_at, ends_at = _times(day, zone_name)
+            number = session_next_number(committee=committee)
+            missing -= _session(
+                report,
+                committee=committee,
+                number=number,
+                title=f"Session {number}: follow-up",
+                description="Regular session of the committee.",
+                starts_at=starts_at,
+                ends_at=ends_at,
+                timezone=zone_name,
+                venue=venue,
+                host_country=host,
+                agenda=[
+                    AgendaItem(title=title, presenter=people[key], duration_minutes=minutes)
+                    for title, key, minutes in FOLLOW_UP_AGENDA
+                ],
+                now=now,
+            )
+        day += timedelta(days=7)
     return report

@@ -16,6 +16,8 @@ from committees.models import Committee
 from committees.services import committee_lock
 from meetings.choices import (
     CALENDAR_FIELDS,
+    FIRST_YEAR,
+    LAST_YEAR,
     MAX_AGENDA_POSITION,
     MAX_SESSION_LENGTH,
     SLOT_HOLDING_STATUSES,
@@ -74,6 +76,8 @@ def _times_validate(*, session: Session) -> None:
             errors[field] = [_("Enter a date and time.")]
         elif timezone.is_naive(value):
             errors[field] = [_("Give the time with its UTC offset or time zone; a time without one is ambiguous.")]
+        elif not FIRST_YEAR <= value.year <= LAST_YEAR:
+            errors[field] = [_("Give a year from %(first)d to %(last)d.") % {"first": FIRST_YEAR, "last": LAST_YEAR}]
     if errors:
         raise ValidationError(errors)
 
@@ -145,6 +149,15 @@ def session_validate(
         raise ValidationError(errors)
 
 
+def session_reschedule_postponed(*, session: Session, stored: dict) -> None:
+    """A postponed session given a new time is scheduled again (`stored`: its saved status and times)."""
+    if stored["status"] == SessionStatus.POSTPONED == session.status and (stored["starts_at"], stored["ends_at"]) != (
+        session.starts_at,
+        session.ends_at,
+    ):
+        session.status = SessionStatus.SCHEDULED
+
+
 def session_next_number(*, committee: Committee) -> int:
     return (Session.objects.filter(committee=committee).aggregate(top=Max("number"))["top"] or 0) + 1
 
@@ -202,12 +215,11 @@ def session_save(
             previous = Session.objects.select_for_update().get(pk=session.pk) if session.pk else None
             if previous is not None and previous.committee_id != session.committee_id:
                 raise ValidationError({"committee": [_("A session cannot be moved to another committee.")]})
-            if (
-                previous is not None
-                and previous.status == SessionStatus.POSTPONED == session.status
-                and (previous.starts_at, previous.ends_at) != (session.starts_at, session.ends_at)
-            ):
-                session.status = SessionStatus.SCHEDULED
+            if previous is not None:
+                session_reschedule_postponed(
+                    session=session,
+                    stored={"status": previous.status, "starts_at": previous.starts_at, "ends_at": previous.ends_at},
+                )
             _times_validate(session=session)
             if session.number is None and session.committee_id:
                 session.number = session_next_number(committee=session.committee)
@@ -310,8 +322,11 @@ def session_mark_held(*, session: Session, now: datetime | None = None) -> Sessi
 
 @transaction.atomic
 def session_delete(*, session: Session) -> None:
-    """Delete a session and its agenda, leaving a tombstone for clients that mirror the schedule."""
+    """Delete a session and its agenda, leaving a tombstone for clients that mirror the schedule.
+    A held session is part of the committee's record and is not deleted."""
     committee_lock(committee_id=session.committee_id)
+    if Session.objects.filter(pk=session.pk, status=SessionStatus.HELD).exists():
+        raise ValidationError({"status": [_("A held session is part of the record and cannot be deleted.")]})
     SessionTombstone.objects.update_or_create(
         session_id=session.pk,
         defaults={

@@ -26,7 +26,7 @@ class ConflictSafeAdminMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (ValidationError, IntegrityError) as exc:
-            details = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            details = "; ".join(exc.messages) if isinstance(exc, ValidationError) else _("refused by the database")
             self.message_user(
                 request,
                 _("Nothing was saved: a conflicting change was made at the same time (%(details)s). Please try again.")

@@ -8,7 +8,7 @@ from django.forms.models import InlineForeignKeyField, construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from tracker.durations import offsets_format, offsets_parse
-from tracker.timezones import LocalTimeError, make_aware_strict, timezone_names, to_wall_clock
+from tracker.timezones import ACCEPTED_YEARS, LocalTimeError, make_aware_strict, timezone_names, to_wall_clock
 
 
 class WallClockInput(forms.DateTimeInput):
@@ -33,9 +33,17 @@ class WallClockField(forms.DateTimeField):
         text = str(value).strip()
         for fmt in self.input_formats:
             try:
-                return datetime.strptime(text, fmt)  # noqa: DTZ007 - a wall-clock time; its zone is another field
+                parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - a wall-clock time; its zone is another field
             except ValueError:
                 continue
+            first, last = ACCEPTED_YEARS
+            if not first <= parsed.year <= last:
+                raise ValidationError(
+                    _("Give a year from %(first)d to %(last)d."),
+                    code="year_out_of_range",
+                    params={"first": first, "last": last},
+                )
+            return parsed
         raise ValidationError(_("Enter a date and time such as 2025-12-01 10:00."), code="invalid")
 
     def prepare_value(self, value):

@@ -17,6 +17,9 @@ from functools import cache
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+# Times are accepted within these years; further out, moving between zones can overflow.
+ACCEPTED_YEARS = (1900, 2200)
+
 LIMA = zoneinfo.ZoneInfo("America/Lima")
 SANTIAGO = zoneinfo.ZoneInfo("America/Santiago")
 

@@ -2,7 +2,7 @@ import logging
 
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from tracker.health import broker_status, database_status
 
@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """200 with {"database": "ok", "broker": "ok"} when both answer, else 503 naming the failure."""
     checks = {"database": database_status, "broker": broker_status}

@@ -157,8 +157,9 @@ LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
-# Instants are stored and computed in UTC; every time shown to a person names its own zone.
-TIME_ZONE = "UTC"
+# Instants are stored in UTC and every time shown to a person names its zone. This zone only
+# decides what "today" is and how the admin groups sessions by date.
+TIME_ZONE = env("TIME_ZONE", default="America/Lima")
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "static/"

@@ -192,3 +192,41 @@ def test_committee_list_counts(admin_client):
     response = admin_client.get("/admin/committees/committee/")
     row = response.context["cl"].result_list[0]
     assert (row.active_member_count, row.session_count) == (1, 2)
+
+
+def test_hand_over_the_chair_in_one_save(admin_client):
+    committee = CommitteeFactory()
+    old = MembershipFactory(committee=committee, role=Role.CO_CHAIR, delegation="CL")
+    successor = PersonFactory()
+    data = _committee_post(slug=committee.slug)
+    data.update(
+        _formset(
+            "memberships",
+            [
+                {
+                    "id": str(old.pk),
+                    "committee": str(committee.pk),
+                    "person": str(old.person_id),
+                    "role": "co_chair",
+                    "delegation": "CL",
+                    "start_date": "2025-11-28",
+                    "end_date": "2026-03-10",
+                },
+                {
+                    "committee": str(committee.pk),
+                    "person": str(successor.pk),
+                    "role": "co_chair",
+                    "delegation": "CL",
+                    "start_date": "2026-03-11",
+                    "end_date": "",
+                },
+            ],
+            initial=1,
+        )
+    )
+    response = admin_client.post(f"/admin/committees/committee/{committee.pk}/change/", data)
+    assert response.status_code == 302, response.context and _form_errors(response)
+    assert set(Membership.objects.values_list("person", "start_date", "end_date")) == {
+        (old.person_id, date(2025, 11, 28), date(2026, 3, 10)),
+        (successor.pk, date(2026, 3, 11), None),
+    }

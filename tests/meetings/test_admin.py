@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from meetings.models import AgendaItem, Invitee, Session
+from meetings.models import AgendaItem, Invitee, Session, SessionTombstone
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -353,3 +353,93 @@ def test_when_filter(admin_client):
     expected = {"upcoming": {soon, later, far}, "next7": {soon}, "next30": {soon, later}, "past": {past}}
     for when, sessions in expected.items():
         assert set(admin_client.get(f"{LIST_URL}?when={when}").context["cl"].result_list) == sessions, when
+
+
+def test_broken_zone_and_time_on_change_form_is_a_form_error(admin_client):
+    session = SessionFactory(number=1)
+    AgendaItemFactory(session=session, position=1)
+    data = _change_post(session, [], timezone="Mars/Olympus", ends_at="garbage")
+    data.update(
+        _formset(
+            "agenda_items",
+            [
+                {
+                    "id": str(session.agenda_items.get().pk),
+                    "session": str(session.pk),
+                    "position": "1",
+                    "title": "Item",
+                    "duration_minutes": "20",
+                },
+            ],
+            initial=1,
+        )
+    )
+    response = admin_client.post(f"/admin/meetings/session/{session.pk}/change/", data)
+    assert response.status_code == 200
+    assert _errors(response) == {
+        "ends_at": ["Enter a date and time such as 2025-12-01 10:00."],
+        "timezone": ["Select a valid choice. Mars/Olympus is not one of the available choices."],
+    }
+
+
+def test_far_years_are_refused(admin_client):
+    response = admin_client.post(
+        ADD_URL,
+        _session_post(
+            CommitteeFactory(), starts_at="9999-12-31T20:00", ends_at="9999-12-31T21:00", timezone="America/Lima"
+        ),
+    )
+    assert _errors(response) == {
+        "starts_at": ["Give a year from 1900 to 2200."],
+        "ends_at": ["Give a year from 1900 to 2200."],
+    }
+
+
+def test_add_form_ignores_a_bad_committee_parameter(admin_client):
+    committee = CommitteeFactory()
+    response = admin_client.get(ADD_URL + "?committee=abc")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.initial["committee"] == committee.pk
+
+
+def test_postponed_session_moved_onto_another_is_a_form_error(admin_client):
+    other = SessionFactory(number=1, title="Other", starts_at=datetime(2026, 12, 14, 13, 0, tzinfo=UTC))
+    postponed = SessionFactory(
+        committee=other.committee, number=2, status="postponed", starts_at=datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
+    )
+    data = _change_post(postponed, [], status="postponed", starts_at="2026-12-14T10:30", ends_at="2026-12-14T11:30")
+    response = admin_client.post(f"/admin/meetings/session/{postponed.pk}/change/", data)
+    assert _errors(response) == {
+        "starts_at": [
+            "Overlaps session 1 “Other” (2026-12-14 10:00 UTC-03:00 (America/Santiago) to "
+            "2026-12-14 12:00 UTC-03:00 (America/Santiago))."
+        ]
+    }
+    postponed.refresh_from_db()
+    assert (postponed.status, postponed.starts_at) == ("postponed", datetime(2026, 12, 7, 13, 0, tzinfo=UTC))
+
+
+def test_session_in_the_repeated_hour_stays_editable(admin_client):
+    # 03:30 UTC on 5 April 2026 is the second 23:30 of 4 April in Santiago.
+    session = SessionFactory(
+        number=1, starts_at=datetime(2026, 4, 5, 3, 30, tzinfo=UTC), ends_at=datetime(2026, 4, 5, 5, 0, tzinfo=UTC)
+    )
+    data = _change_post(session, [], title="Renamed", starts_at="2026-04-04T23:30", ends_at="2026-04-05T01:00")
+    response = admin_client.post(f"/admin/meetings/session/{session.pk}/change/", data)
+    assert response.status_code == 302, _errors(response)
+    session.refresh_from_db()
+    assert (session.title, session.starts_at, session.sequence) == (
+        "Renamed",
+        datetime(2026, 4, 5, 3, 30, tzinfo=UTC),
+        0,
+    )
+
+
+def test_held_session_cannot_be_deleted(admin_client):
+    held = SessionFactory(status="held", starts_at=datetime(2025, 12, 1, 13, 0, tzinfo=UTC))
+    scheduled = SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    assert admin_client.post(f"/admin/meetings/session/{held.pk}/delete/", {"post": "yes"}).status_code == 403
+    response = admin_client.post(f"/admin/meetings/session/{scheduled.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert list(Session.objects.all()) == [held]
+    assert list(SessionTombstone.objects.values_list("session_id", "number")) == [(scheduled.pk, scheduled.number)]

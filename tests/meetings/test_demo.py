@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from committees.models import Committee, Membership, Person
 from meetings.models import AgendaItem, Session
+from tests.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,29 @@ def test_seed_demo_keeps_three_sessions_ahead():
         "CL",
         "Ministry of Foreign Affairs of Chile, Santiago",
     )
+
+
+def test_seed_demo_keeps_staff_edits_and_never_fails():
+    with time_machine.travel(TODAY, tick=False):
+        _seed()
+    committee = Committee.objects.get()
+    Person.objects.filter(full_name="Luis Cordero").update(email="l.cordero@seguridad.cl.example")
+    Person.objects.filter(full_name="Hugo de Zela").update(full_name="Hugo de Zela Llosa", email="")
+    Session.objects.filter(number=4).delete()
+    Session.objects.filter(number=3).update(status="cancelled")
+    SessionFactory(committee=committee, number=9, title="Staff session",
+                   starts_at=datetime(2026, 12, 14, 14, 0, tzinfo=UTC))
+    with time_machine.travel(TODAY, tick=False):
+        out = _seed()
+    assert out.splitlines() == [
+        "Demo committee “chile-peru-migration”: 1 people, 0 memberships and 1 sessions added.",
+        "Left as it is: Hugo de Zela: Peru already has a co-chair in that period: Hugo de Zela Llosa.",
+    ]
+    assert Person.objects.filter(full_name="Luis Cordero").count() == 1
+    assert [(s.number, s.status, s.starts_at, s.host_country.code)
+            for s in Session.objects.filter(starts_at__gt=TODAY).order_by("starts_at")] == [
+        (2, "scheduled", datetime(2026, 11, 30, 15, 0, tzinfo=UTC), "PE"),
+        (3, "cancelled", datetime(2026, 12, 7, 13, 0, tzinfo=UTC), "CL"),
+        (9, "scheduled", datetime(2026, 12, 14, 14, 0, tzinfo=UTC), "CL"),
+        (10, "scheduled", datetime(2026, 12, 21, 15, 0, tzinfo=UTC), "PE"),
+    ]

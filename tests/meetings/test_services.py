@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from meetings.choices import SessionStatus
-from meetings.models import AgendaItem, Session
+from meetings.models import AgendaItem, Session, SessionTombstone
 from meetings.services import (
     session_cancel,
     session_create,
+    session_delete,
     session_mark_held,
     session_postpone,
     session_update,
@@ -269,3 +270,23 @@ def test_concurrent_overlapping_creates_exactly_one_wins():
         thread.join()
     assert sorted(outcomes) == ["['starts_at']", "created"]
     assert Session.objects.count() == 1
+
+
+def test_delete_leaves_a_tombstone_and_refuses_held_sessions():
+    committee = CommitteeFactory()
+    doomed = _create(committee)
+    held = session_mark_held(
+        session=_create(
+            committee, starts_at=START - timedelta(days=7), ends_at=START - timedelta(days=7) - timedelta(hours=-1)
+        ),
+        now=START,
+    )
+    uid, pk = doomed.uid, doomed.pk
+    session_delete(session=doomed)
+    assert list(SessionTombstone.objects.values_list("session_id", "uid", "committee", "number")) == [
+        (pk, uid, committee.pk, 1)
+    ]
+    assert _errors(lambda: session_delete(session=held)) == {
+        "status": ["A held session is part of the record and cannot be deleted."]
+    }
+    assert list(Session.objects.all()) == [held]

@@ -56,3 +56,8 @@ def test_healthz_database_down_is_503(client, tmp_path):
 
 def test_healthz_refuses_post(client):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_healthz_answers_head(client):
+    assert client.head("/healthz").status_code == 200

@@ -103,9 +103,45 @@ def test_wall_clock_round_trip():
     assert to_zone(instant, LIMA) == datetime(2026, 9, 5, 23, 0, tzinfo=LIMA)
 
 
+def _santiago_clock_changes() -> list[datetime]:
+    """The wall-clock times at which Santiago's clocks changed or will change, 2020–2035."""
+    changes, instant = [], datetime(2020, 1, 1, tzinfo=UTC)
+    while instant.year < 2036:
+        following = instant + timedelta(hours=1)
+        if instant.astimezone(SANTIAGO).utcoffset() != following.astimezone(SANTIAGO).utcoffset():
+            changes.append(following.astimezone(SANTIAGO).replace(tzinfo=None))
+        instant = following
+    return changes
+
+
+# Uniform times almost never land in the skipped or repeated hour; these are within two hours of one.
+NEAR_CLOCK_CHANGES = st.tuples(st.sampled_from(_santiago_clock_changes()), st.integers(-180, 180)).map(
+    lambda pair: pair[0] + timedelta(minutes=pair[1])
+)
+
+
 @settings(max_examples=400, deadline=None)
 @given(local=WALL_CLOCK, tz=ZONES)
 def test_every_wall_clock_time_is_one_instant_or_refused(local, tz):
+    _check_wall_clock(local, tz)
+
+
+@settings(max_examples=600, deadline=None)
+@given(local=NEAR_CLOCK_CHANGES)
+def test_wall_clock_times_around_santiago_clock_changes(local):
+    _check_wall_clock(local, SANTIAGO)
+    _check_wall_clock(local, LIMA)
+
+
+def test_clock_changes_found_and_both_kinds_sampled():
+    changes = _santiago_clock_changes()
+    assert len(changes) == 32  # two a year, 2020–2035
+    found = {local_time_problem(change + timedelta(minutes=minutes), SANTIAGO)
+             for change in changes for minutes in (-30, 30)}
+    assert found == {LocalTimeProblem.NONEXISTENT, LocalTimeProblem.AMBIGUOUS, None}
+
+
+def _check_wall_clock(local: datetime, tz) -> None:
     problem = local_time_problem(local, tz)
     earlier = local.replace(tzinfo=tz, fold=0).astimezone(UTC)
     later = local.replace(tzinfo=tz, fold=1).astimezone(UTC)

@@ -16,3 +16,5 @@ class Command(BaseCommand):
             f"Demo committee “{COMMITTEE_SLUG}”: {report.people_created} people, "
             f"{report.memberships_created} memberships and {report.sessions_created} sessions added."
         )
+        for line in report.skipped:
+            self.stdout.write(self.style.WARNING(f"Left as it is: {line}"))

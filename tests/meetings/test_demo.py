@@ -96,8 +96,9 @@ def test_seed_demo_keeps_staff_edits_and_never_fails():
     Person.objects.filter(full_name="Hugo de Zela").update(full_name="Hugo de Zela Llosa", email="")
     Session.objects.filter(number=4).delete()
     Session.objects.filter(number=3).update(status="cancelled")
-    SessionFactory(committee=committee, number=9, title="Staff session",
-                   starts_at=datetime(2026, 12, 14, 14, 0, tzinfo=UTC))
+    SessionFactory(
+        committee=committee, number=9, title="Staff session", starts_at=datetime(2026, 12, 14, 14, 0, tzinfo=UTC)
+    )
     with time_machine.travel(TODAY, tick=False):
         out = _seed()
     assert out.splitlines() == [
@@ -105,8 +106,10 @@ def test_seed_demo_keeps_staff_edits_and_never_fails():
         "Left as it is: Hugo de Zela: Peru already has a co-chair in that period: Hugo de Zela Llosa.",
     ]
     assert Person.objects.filter(full_name="Luis Cordero").count() == 1
-    assert [(s.number, s.status, s.starts_at, s.host_country.code)
-            for s in Session.objects.filter(starts_at__gt=TODAY).order_by("starts_at")] == [
+    assert [
+        (s.number, s.status, s.starts_at, s.host_country.code)
+        for s in Session.objects.filter(starts_at__gt=TODAY).order_by("starts_at")
+    ] == [
         (2, "scheduled", datetime(2026, 11, 30, 15, 0, tzinfo=UTC), "PE"),
         (3, "cancelled", datetime(2026, 12, 7, 13, 0, tzinfo=UTC), "CL"),
         (9, "scheduled", datetime(2026, 12, 14, 14, 0, tzinfo=UTC), "CL"),

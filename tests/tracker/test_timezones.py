@@ -136,8 +136,9 @@ def test_wall_clock_times_around_santiago_clock_changes(local):
 def test_clock_changes_found_and_both_kinds_sampled():
     changes = _santiago_clock_changes()
     assert len(changes) == 32  # two a year, 2020–2035
-    found = {local_time_problem(change + timedelta(minutes=minutes), SANTIAGO)
-             for change in changes for minutes in (-30, 30)}
+    found = {
+        local_time_problem(change + timedelta(minutes=minutes), SANTIAGO) for change in changes for minutes in (-30, 30)
+    }
     assert found == {LocalTimeProblem.NONEXISTENT, LocalTimeProblem.AMBIGUOUS, None}
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 
@@ -10,6 +11,14 @@ def _plain_static_and_fast_hashing(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Each test's database starts again from the same schedule version; cached bodies must not carry over.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 postgresql_only = pytest.mark.skipif(

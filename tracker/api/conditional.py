@@ -36,12 +36,15 @@ def schedule_response(
     fingerprint = hashlib.sha256(
         f"{request.method}|{request.build_absolute_uri()}|{content_type}|{variant}".encode()
     ).hexdigest()[:24]
-    etag = f'"{version}-{fingerprint}"'
+    # The change time is part of the version, so a database restored to an older version number
+    # never meets bodies cached for the newer one.
+    stamp = f"{version}.{int(changed_at.timestamp() * 1_000_000)}"
+    etag = f'"{stamp}-{fingerprint}"'
     changed = int(changed_at.timestamp())
     if _not_modified(request, etag, changed):
         response = HttpResponseNotModified()
     else:
-        key = f"schedule:{version}:{fingerprint}"
+        key = f"schedule:{stamp}:{fingerprint}"
         body = cache.get(key)
         if body is None:
             body = build()

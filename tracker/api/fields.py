@@ -12,7 +12,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     default_error_messages = {
         "naive": _("Give the time with its UTC offset, e.g. 2025-12-01T10:00:00-03:00."),
-        "year": _("Give a year from %(first)d to %(last)d."),
+        "year": _("Give a year from {first} to {last}."),
     }
 
     def to_internal_value(self, value):

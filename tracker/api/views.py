@@ -1,3 +1,4 @@
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from tracker.api.conditional import schedule_response
@@ -36,6 +37,7 @@ class ICalendarViewMixin:
     """Calendars answer with text/calendar; their errors stay JSON whatever the client accepts."""
 
     renderer_classes = (JSONRenderer, ICalendarRenderer)
+    permission_classes = (IsAuthenticated,)  # calendars are read-only
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

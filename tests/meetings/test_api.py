@@ -1,0 +1,507 @@
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from meetings.models import AgendaItem, Session, SessionTombstone
+from meetings.services import session_update
+from tests.api import editor, reader, token_client, user_with
+from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
+from tracker.schedule import schedule_changed
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/sessions/"
+START = "2026-12-07T10:00:00-03:00"
+
+
+def _payload(committee, /, **overrides) -> dict:
+    return {
+        "committee": committee.slug,
+        "title": "Second session",
+        "starts_at": START,
+        "ends_at": "2026-12-07T12:00:00-03:00",
+        "timezone": "America/Santiago",
+        "venue": "Ministry of Foreign Affairs, Santiago",
+        "host_country": "CL",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def session():
+    """The first session of a committee, with one agenda item, as a fixed JSON shape."""
+    committee = CommitteeFactory(slug="chile-peru")
+    presenter = PersonFactory(
+        full_name="Luis Cordero",
+        position="Minister of Public Security",
+        organisation="Ministry of Public Security",
+        country="CL",
+    )
+    session = SessionFactory(
+        committee=committee,
+        number=1,
+        title="First session",
+        description="Inaugural.",
+        status="held",
+        starts_at=datetime(2025, 12, 1, 13, 0, tzinfo=UTC),
+        ends_at=datetime(2025, 12, 1, 15, 0, tzinfo=UTC),
+        venue="Santiago",
+        host_country="CL",
+    )
+    AgendaItemFactory(
+        session=session,
+        position=1,
+        title="Water and food",
+        presenter=presenter,
+        duration_minutes=30,
+        description="At the border.",
+        outcome="Agreed.",
+    )
+    Session.objects.filter(pk=session.pk).update(
+        created_at=datetime(2025, 11, 28, 12, 0, tzinfo=UTC),
+        updated_at=datetime(2025, 12, 1, 16, 0, 0, 500, tzinfo=UTC),
+    )
+    schedule_changed()
+    return Session.objects.get(pk=session.pk)
+
+
+def test_session_json_is_exactly_this(session):
+    response = reader().get(f"{LIST}{session.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    item = session.agenda_items.get()
+    assert response.json() == {
+        "id": session.pk,
+        "uid": f"session-{session.pk}@committee-tracker.example",
+        "committee": "chile-peru",
+        "number": 1,
+        "title": "First session",
+        "description": "Inaugural.",
+        "status": "held",
+        "starts_at": "2025-12-01T10:00:00-03:00",
+        "ends_at": "2025-12-01T12:00:00-03:00",
+        "timezone": "America/Santiago",
+        "venue": "Santiago",
+        "host_country": "CL",
+        "sequence": 0,
+        "agenda": [
+            {
+                "id": item.pk,
+                "position": 1,
+                "title": "Water and food",
+                "description": "At the border.",
+                "presenter": {
+                    "id": item.presenter_id,
+                    "full_name": "Luis Cordero",
+                    "position": "Minister of Public Security",
+                    "organisation": "Ministry of Public Security",
+                    "country": "CL",
+                },
+                "duration_minutes": 30,
+                "outcome": "Agreed.",
+            }
+        ],
+        "created_at": "2025-11-28T12:00:00Z",
+        "updated_at": "2025-12-01T16:00:00Z",
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "anonymous", "reader_status", "editor_status"),
+    [
+        ("get", LIST, 401, 200, 200),
+        ("get", "{detail}", 401, 200, 200),
+        ("post", LIST, 401, 403, 201),
+        ("patch", "{detail}", 401, 403, 200),
+        ("delete", "{detail}", 401, 403, 204),
+        ("get", "/api/v1/sessions/deleted/", 401, 200, 200),
+        ("get", "/api/v1/agenda-items/", 401, 200, 200),
+        ("get", "/api/v1/committees/", 401, 200, 200),
+        ("get", "/api/v1/committees/{slug}/", 401, 200, 200),
+        ("get", "/api/v1/sessions.ics", 401, 200, 200),
+        ("get", "{detail_ics}", 401, 200, 200),
+        ("get", "/api/v1/", 401, 200, 200),
+    ],
+)
+def test_auth_matrix(method, path, anonymous, reader_status, editor_status):
+    committee = CommitteeFactory()
+    future = SessionFactory(committee=committee, starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    url = path.format(detail=f"{LIST}{future.pk}/", detail_ics=f"{LIST}{future.pk}.ics", slug=committee.slug)
+    body = (
+        _payload(committee, starts_at="2030-02-04T10:00:00-03:00", ends_at="2030-02-04T11:00:00-03:00")
+        if method == "post"
+        else {"title": "Renamed"}
+    )
+    call = lambda client: getattr(client, method)(url, body if method in {"post", "patch"} else None)  # noqa: E731
+    anonymous_response = call(APIClient())
+    assert (anonymous_response.status_code, anonymous_response.json()) == (
+        anonymous,
+        {"detail": "Authentication credentials were not provided."},
+    )
+    bad = call(token_client(token="nope.nope"))
+    assert (bad.status_code, bad.json()) == (401, {"detail": "Invalid token."})
+    assert call(reader()).status_code == reader_status
+    assert call(editor()).status_code == editor_status
+
+
+def test_revoked_token_and_inactive_user_are_refused():
+    user = user_with()
+    client = token_client(user)
+    assert client.get(LIST).status_code == 200
+    user.api_tokens.update(revoked_at=datetime(2026, 1, 1, tzinfo=UTC))
+    assert client.get(LIST).status_code == 401
+    other = user_with()
+    client = token_client(other)
+    other.is_active = False
+    other.save()
+    assert client.get(LIST).status_code == 401
+
+
+def test_create_with_agenda_then_patch_and_delete():
+    committee, presenter = CommitteeFactory(), PersonFactory()
+    client = editor()
+    created = client.post(
+        LIST,
+        _payload(
+            committee,
+            agenda=[
+                {"title": "Water and food", "duration_minutes": 30, "presenter": presenter.pk},
+                {"title": "Documents", "duration_minutes": 45},
+            ],
+        ),
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert created["Location"] == f"http://testserver/api/v1/sessions/{body['id']}/"
+    assert (body["number"], body["starts_at"], body["sequence"]) == (1, START, 0)
+    assert [(i["position"], i["title"], (i["presenter"] or {}).get("id")) for i in body["agenda"]] == [
+        (1, "Water and food", presenter.pk),
+        (2, "Documents", None),
+    ]
+    first, second = body["agenda"]
+
+    moved = client.patch(
+        f"{LIST}{body['id']}/",
+        {
+            "starts_at": "2026-12-07T11:00:00-03:00",
+            "ends_at": "2026-12-07T13:00:00-03:00",
+            "agenda": [
+                {"id": second["id"], "title": "Documents and visas", "duration_minutes": 45},
+                {"title": "Police coordination", "duration_minutes": 20},
+            ],
+        },
+    )
+    assert moved.status_code == 200, moved.json()
+    moved = moved.json()
+    assert (moved["starts_at"], moved["sequence"]) == ("2026-12-07T11:00:00-03:00", 1)
+    assert [(i["id"] == second["id"], i["position"], i["title"]) for i in moved["agenda"]] == [
+        (True, 1, "Documents and visas"),
+        (False, 2, "Police coordination"),
+    ]
+    assert not AgendaItem.objects.filter(pk=first["id"]).exists()
+
+    assert client.delete(f"{LIST}{body['id']}/").status_code == 204
+    assert Session.objects.count() == 0
+    deleted = client.get("/api/v1/sessions/deleted/", {"since": "2026-01-01T00:00:00Z"}).json()
+    assert [(d["session_id"], d["uid"], d["committee"], d["number"]) for d in deleted["results"]] == [
+        (body["id"], body["uid"], committee.slug, 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "errors"),
+    [
+        (
+            {"starts_at": "2026-12-07T10:00:00"},
+            {"starts_at": ["Give the time with its UTC offset, e.g. 2025-12-01T10:00:00-03:00."]},
+        ),
+        ({"ends_at": "2026-12-07T09:00:00-03:00"}, {"ends_at": ["The session must end after it starts."]}),
+        ({"committee": "no-such-committee"}, {"committee": ["Object with slug=no-such-committee does not exist."]}),
+        ({"title": "x" * 301}, {"title": ["Ensure this field has no more than 300 characters."]}),
+        (
+            {"title": "Hello\r\nBcc: x@example.org"},
+            {"title": ["Must be a single line without control characters (found '\\n', '\\r')."]},
+        ),
+        ({"timezone": "Mars/Olympus"}, {"timezone": ['"Mars/Olympus" is not a valid choice.']}),
+        ({"starts_at": "9999-12-31T10:00:00+14:00"}, {"starts_at": ["Give a year from 1900 to 2200."]}),
+        (
+            {"agenda": [{"title": "Long", "duration_minutes": 121}]},
+            {"agenda": ["The agenda lasts 121 minutes but the session only 120."]},
+        ),
+        (
+            {"agenda": [{"title": "Kept?", "duration_minutes": 10, "id": 424242}]},
+            {"agenda": ["Item 1: no item 424242 on this session's agenda."]},
+        ),
+        (
+            {"agenda": [{"title": "Zero", "duration_minutes": 0}]},
+            {"agenda": {"0": {"duration_minutes": ["Ensure this value is greater than or equal to 1."]}}},
+        ),
+        ({"status": "held"}, {"status": ["A session can only be marked held once it has started."]}),
+    ],
+)
+def test_bad_writes_are_400_with_field_errors(overrides, errors):
+    committee = CommitteeFactory()
+    response = editor().post(LIST, _payload(committee, **overrides))
+    assert (response.status_code, response.json()) == (400, errors)
+    assert Session.objects.count() == 0
+
+
+def test_overlap_is_400_naming_the_other_session():
+    committee = CommitteeFactory()
+    client = editor()
+    assert client.post(LIST, _payload(committee, title="Border")).status_code == 201
+    response = client.post(
+        LIST, _payload(committee, starts_at="2026-12-07T11:00:00-03:00", ends_at="2026-12-07T13:00:00-03:00")
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "starts_at": [
+                "Overlaps session 1 “Border” (2026-12-07 10:00 UTC-03:00 (America/Santiago) to "
+                "2026-12-07 12:00 UTC-03:00 (America/Santiago))."
+            ]
+        },
+    )
+
+
+def test_patch_cannot_move_to_another_committee_or_set_server_fields():
+    session = SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    client = editor()
+    response = client.patch(f"{LIST}{session.pk}/", {"committee": CommitteeFactory().slug})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"committee": ["A session cannot be moved to another committee."]},
+    )
+    response = client.patch(f"{LIST}{session.pk}/", {"sequence": 99, "uid": "x", "title": "Renamed"})
+    assert (response.status_code, response.json()["sequence"], response.json()["title"]) == (200, 0, "Renamed")
+
+
+def test_concurrent_overlapping_posts_one_wins():
+    committee = CommitteeFactory()
+    clients = [editor(), editor()]
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def post(client) -> None:
+        try:
+            barrier.wait()
+            statuses.append(client.post(LIST, _payload(committee)).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) in ([201, 400], [201, 409])
+    assert Session.objects.count() == 1
+
+
+test_concurrent_overlapping_posts_one_wins = pytest.mark.django_db(transaction=True)(
+    test_concurrent_overlapping_posts_one_wins
+)
+
+
+def test_idempotency_key_returns_the_first_answer():
+    committee = CommitteeFactory()
+    client = editor()
+    first = client.post(LIST, _payload(committee), HTTP_IDEMPOTENCY_KEY="create-2nd-session")
+    again = client.post(LIST, _payload(committee), HTTP_IDEMPOTENCY_KEY="create-2nd-session")
+    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (201, 201, "true")
+    assert again.json() == first.json()
+    assert Session.objects.count() == 1
+    other = client.post(LIST, _payload(committee, title="Other"), HTTP_IDEMPOTENCY_KEY="create-2nd-session")
+    assert (other.status_code, other.json()) == (
+        422,
+        {"detail": "This Idempotency-Key was already used for a different request."},
+    )
+    bad = client.post(LIST, _payload(committee), HTTP_IDEMPOTENCY_KEY=" ")
+    assert (bad.status_code, bad.json()) == (
+        400,
+        {"Idempotency-Key": ["Use a printable key of at most 255 characters."]},
+    )
+
+
+def _ids(response) -> list[int]:
+    assert response.status_code == 200, response.json()
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_filters():
+    chile = CommitteeFactory(slug="chile")
+    a = SessionFactory(committee=chile, starts_at=datetime(2026, 1, 5, 13, 0, tzinfo=UTC))
+    b = SessionFactory(committee=chile, starts_at=datetime(2026, 2, 2, 13, 0, tzinfo=UTC), status="cancelled")
+    c = SessionFactory(starts_at=datetime(2026, 3, 2, 13, 0, tzinfo=UTC))
+    Session.objects.filter(pk=a.pk).update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    Session.objects.filter(pk=b.pk).update(updated_at=datetime(2026, 2, 1, tzinfo=UTC))
+    Session.objects.filter(pk=c.pk).update(updated_at=datetime(2026, 3, 1, tzinfo=UTC))
+    client = reader()
+    assert _ids(client.get(LIST)) == [a.pk, b.pk, c.pk]
+    assert _ids(client.get(LIST, {"committee": "chile"})) == [a.pk, b.pk]
+    assert _ids(client.get(LIST, {"status": "cancelled"})) == [b.pk]
+    assert _ids(client.get(LIST, {"starts_after": "2026-02-02T10:00:00-03:00"})) == [b.pk, c.pk]
+    assert _ids(client.get(LIST, {"starts_before": "2026-02-02T10:00:00-03:00"})) == [a.pk]
+    assert _ids(client.get(LIST, {"updated_since": "2026-01-15T00:00:00Z"})) == [b.pk, c.pk]
+    for name in ("starts_after", "starts_before", "updated_since"):
+        response = client.get(LIST, {name: "2026-01-15T00:00:00"})
+        assert (response.status_code, response.json()) == (
+            400,
+            {name: ["Give the time with its UTC offset, e.g. 2025-12-01T10:00:00-03:00."]},
+        )
+    response = client.get(LIST, {"status": "tentative"})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"status": ["Select a valid choice. tentative is not one of the available choices."]},
+    )
+
+
+def test_pagination_bounds():
+    committee = CommitteeFactory()
+    Session.objects.bulk_create(
+        [
+            Session(
+                committee=committee,
+                number=n,
+                title=f"S{n}",
+                starts_at=datetime(2030, 1, 1, tzinfo=UTC) + timedelta(days=n),
+                ends_at=datetime(2030, 1, 1, 1, tzinfo=UTC) + timedelta(days=n),
+                timezone="America/Lima",
+                venue="Lima",
+                host_country="PE",
+            )
+            for n in range(1, 503)
+        ]
+    )
+    client = reader()
+    page = client.get(LIST, {"page_size": 1}).json()
+    assert (page["count"], len(page["results"]), page["previous"]) == (502, 1, None)
+    assert page["next"] == "http://testserver/api/v1/sessions/?page=2&page_size=1"
+    assert len(client.get(LIST).json()["results"]) == 50
+    assert len(client.get(LIST, {"page_size": 10_000}).json()["results"]) == 500
+    last = client.get(LIST, {"page_size": 500, "page": 2}).json()
+    assert (len(last["results"]), last["next"]) == (2, None)
+    missing = client.get(LIST, {"page": 99})
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Invalid page."})
+
+
+def test_list_queries_do_not_grow_with_sessions():
+    user = user_with()
+    client = APIClient()
+    client.force_authenticate(user)
+
+    def make(count: int) -> None:
+        for _ in range(count):
+            session = SessionFactory(committee=committee)
+            for position in range(1, 6):
+                AgendaItemFactory(session=session, position=position, presenter=PersonFactory())
+        schedule_changed()
+
+    def queries() -> int:
+        cache.clear()  # measure building the page, not serving it from the cache
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(LIST, {"page_size": 100})
+        assert response.status_code == 200
+        return len(captured)
+
+    committee = CommitteeFactory()
+    make(1)
+    one = queries()
+    make(49)
+    assert client.get(LIST, {"page_size": 100}).json()["count"] == 50
+    fifty = queries()
+    assert one == fifty <= 4
+
+
+def test_conditional_get_and_cache_invalidation(session, admin_client):
+    client = reader()
+    url = f"{LIST}{session.pk}/"
+    first = client.get(url)
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert first["Cache-Control"] == "private, no-cache"
+    with CaptureQueriesContext(connection) as captured:
+        not_modified = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert (not_modified.status_code, not_modified.content, not_modified["ETag"]) == (304, b"", etag)
+    # one query for the token, one for the schedule version: no body is built
+    assert len(captured) == 2
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH='"0-stale"').status_code == 200
+
+    with CaptureQueriesContext(connection) as captured:
+        cached = client.get(LIST)
+        cached_again = client.get(LIST)
+    assert cached.content == cached_again.content
+    # service change → new body
+    session_update(session=session, data={"title": "Renamed by a service"})
+    changed = client.get(url)
+    assert (changed.status_code, changed.json()["title"]) == (200, "Renamed by a service")
+    assert changed["ETag"] != etag
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    # admin change → new body
+    person = session.agenda_items.get().presenter
+    response = admin_client.post(
+        f"/admin/committees/person/{person.pk}/change/",
+        {
+            "full_name": "Luis Cordero Vega",
+            "position": person.position,
+            "organisation": person.organisation,
+            "country": "CL",
+            "email": "",
+            "preferred_language": "es",
+            "timezone": "America/Santiago",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(url).json()["agenda"][0]["presenter"]["full_name"] == "Luis Cordero Vega"
+    # API change → new body
+    editor().patch(url, {"venue": "Arica"})
+    assert client.get(url).json()["venue"] == "Arica"
+
+
+def test_updated_since_reports_cancelled_sessions():
+    committee = CommitteeFactory()
+    client = editor()
+    created = client.post(LIST, _payload(committee)).json()
+    Session.objects.filter(pk=created["id"]).update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    schedule_changed()
+    assert _ids(client.get(LIST, {"updated_since": "2026-06-01T00:00:00Z"})) == []
+    client.patch(f"{LIST}{created['id']}/", {"status": "cancelled"})
+    rows = client.get(LIST, {"updated_since": "2026-06-01T00:00:00Z"}).json()["results"]
+    assert [(row["id"], row["status"], row["sequence"]) for row in rows] == [(created["id"], "cancelled", 1)]
+
+
+def test_throttled_per_token(monkeypatch):
+    from tracker.api.throttling import TokenRateThrottle
+
+    monkeypatch.setattr(TokenRateThrottle, "rate", "3/minute", raising=False)
+    first, second = reader(), reader()
+    assert [first.get(LIST).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert second.get(LIST).status_code == 200
+    assert first.get(LIST).json()["detail"].startswith("Request was throttled.")
+
+
+def test_agenda_items_endpoint(session):
+    other = AgendaItemFactory(session=SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC)))
+    schedule_changed()
+    rows = reader().get("/api/v1/agenda-items/", {"session": session.pk}).json()["results"]
+    assert [(row["session"], row["title"]) for row in rows] == [(session.pk, "Water and food")]
+    rows = reader().get("/api/v1/agenda-items/", {"committee": other.session.committee.slug}).json()["results"]
+    assert [row["id"] for row in rows] == [other.pk]
+
+
+def test_tombstone_filter_needs_an_offset():
+    response = reader().get("/api/v1/sessions/deleted/", {"since": "2026-01-01T00:00"})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"since": ["Give the time with its UTC offset, e.g. 2025-12-01T10:00:00-03:00."]},
+    )
+    assert SessionTombstone.objects.count() == 0

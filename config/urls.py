@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -10,7 +10,7 @@ from tracker.views import healthz
 
 api_v1 = [
     path("sessions.ics", SessionsCalendarView.as_view(), name="sessions-calendar"),
-    path("sessions/<int:pk>.ics", SessionCalendarView.as_view(), name="session-calendar"),
+    re_path(r"^sessions/(?P<pk>[0-9]{1,18})\.ics$", SessionCalendarView.as_view(), name="session-calendar"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(router.urls)),
@@ -23,3 +23,6 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler404 = "tracker.views.not_found"
+handler500 = "tracker.views.server_error"

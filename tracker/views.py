@@ -1,6 +1,7 @@
 import logging
 
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -23,3 +24,16 @@ def healthz(request):
             report[name] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in report.values())
     return JsonResponse({"status": "ok" if healthy else "error", **report}, status=200 if healthy else 503)
+
+
+def not_found(request, exception=None):
+    """JSON under /api/ (what API clients parse), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)

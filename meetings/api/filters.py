@@ -2,10 +2,10 @@ import django_filters
 
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Session, SessionTombstone
-from tracker.api.filters import AwareIsoDateTimeFilter
+from tracker.api.filters import AwareIsoDateTimeFilter, IdFilter, StrictFilterSet
 
 
-class SessionFilter(django_filters.FilterSet):
+class SessionFilter(StrictFilterSet):
     committee = django_filters.CharFilter(field_name="committee__slug", help_text="The committee's slug.")
     status = django_filters.ChoiceFilter(choices=SessionStatus.choices)
     starts_after = AwareIsoDateTimeFilter(
@@ -26,7 +26,7 @@ class SessionFilter(django_filters.FilterSet):
         fields = ("committee", "status", "starts_after", "starts_before", "updated_since")
 
 
-class TombstoneFilter(django_filters.FilterSet):
+class TombstoneFilter(StrictFilterSet):
     committee = django_filters.CharFilter(field_name="committee__slug", help_text="The committee's slug.")
     since = AwareIsoDateTimeFilter(
         field_name="deleted_at", lookup_expr="gte", help_text="Sessions deleted at or after this instant."
@@ -37,8 +37,8 @@ class TombstoneFilter(django_filters.FilterSet):
         fields = ("committee", "since")
 
 
-class AgendaItemFilter(django_filters.FilterSet):
-    session = django_filters.NumberFilter(field_name="session_id", help_text="The session's id.")
+class AgendaItemFilter(StrictFilterSet):
+    session = IdFilter(field_name="session_id", help_text="The session's id.")
     committee = django_filters.CharFilter(field_name="session__committee__slug", help_text="The committee's slug.")
 
     class Meta:

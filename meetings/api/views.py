@@ -22,7 +22,7 @@ from meetings.services import session_create, session_delete, session_update
 from tracker.api.conditional import schedule_response
 from tracker.api.idempotency import IdempotentCreateMixin
 from tracker.api.schema import ERRORS, IDEMPOTENCY_KEY, conditional_parameters, filter_parameters
-from tracker.api.views import CachedReadMixin, ICalendarViewMixin
+from tracker.api.views import CachedListMixin, CachedReadMixin, ICalendarViewMixin
 
 ICS = "text/calendar; charset=utf-8"
 
@@ -121,7 +121,7 @@ class SessionViewSet(IdempotentCreateMixin, CachedReadMixin, _SessionWrites):
         responses={200: TombstoneSerializer(many=True), **ERRORS},
     ),
 )
-class SessionTombstoneViewSet(CachedReadMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class SessionTombstoneViewSet(CachedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = session_tombstones()
     serializer_class = TombstoneSerializer
     filterset_class = TombstoneFilter

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
@@ -6,13 +8,32 @@ from tracker.api.conditional import schedule_response
 JSON = "application/json"
 
 
-class CachedReadMixin:
+class CachedListMixin:
     """JSON list and detail answers go through `schedule_response`: 304 to a client holding the
     current version, stored bytes to everyone else until the schedule changes."""
+
+    def _check_query(self, request) -> None:
+        """Refuse a bad filter or page before answering from a cache or with a 304."""
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            filterset = filterset_class(request.query_params, queryset=self.get_queryset(), request=request)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+        if self.paginator is not None:
+            self.paginator.get_page_size(request)
+            page = request.query_params.get(self.paginator.page_query_param)
+            if (
+                page is not None
+                and not (page.isdigit() and int(page) >= 1)
+                and page not in self.paginator.last_page_strings
+            ):
+                raise NotFound(_("Invalid page."))
 
     def _cached(self, request, handler, *args, **kwargs):
         if not isinstance(request.accepted_renderer, JSONRenderer):
             return handler(request, *args, **kwargs)  # the browsable API is built afresh
+        if getattr(self, "action", None) == "list":
+            self._check_query(request)
         return schedule_response(
             request, build=lambda: JSONRenderer().render(handler(request, *args, **kwargs).data), content_type=JSON
         )
@@ -20,6 +41,8 @@ class CachedReadMixin:
     def list(self, request, *args, **kwargs):
         return self._cached(request, super().list, *args, **kwargs)
 
+
+class CachedReadMixin(CachedListMixin):
     def retrieve(self, request, *args, **kwargs):
         return self._cached(request, super().retrieve, *args, **kwargs)
 

@@ -1,0 +1,74 @@
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+
+from committees.choices import Role
+from tests.api import reader
+from tests.factories import CommitteeFactory, MembershipFactory, PersonFactory
+from tracker.schedule import schedule_changed
+
+pytestmark = pytest.mark.django_db
+
+
+@time_machine.travel(datetime(2026, 11, 26, 12, 0, tzinfo=UTC), tick=False)
+def test_committee_with_members_and_current_co_chairs():
+    committee = CommitteeFactory(
+        slug="chile-peru",
+        name_en="Migration Committee",
+        name_es="Comité de Migración",
+        description="Binational.",
+        reminder_offsets=[10080, 60],
+    )
+    chile = PersonFactory(
+        full_name="Alberto van Klaveren", position="Minister of Foreign Affairs", organisation="MINREL", country="CL"
+    )
+    peru = PersonFactory(
+        full_name="Hugo de Zela", position="Minister of Foreign Affairs", organisation="RREE", country="PE"
+    )
+    former = PersonFactory(full_name="Former Chair", position="", organisation="", country="PE")
+    MembershipFactory(committee=committee, person=chile, role=Role.CO_CHAIR, delegation="CL")
+    MembershipFactory(
+        committee=committee,
+        person=former,
+        role=Role.CO_CHAIR,
+        delegation="PE",
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 11, 27),
+    )
+    MembershipFactory(committee=committee, person=peru, role=Role.CO_CHAIR, delegation="PE")
+    schedule_changed()
+
+    def person(p) -> dict:
+        return {
+            "id": p.pk,
+            "full_name": p.full_name,
+            "position": p.position,
+            "organisation": p.organisation,
+            "country": p.country.code,
+        }
+
+    def membership(p, delegation, start, end=None) -> dict:
+        return {"person": person(p), "role": "co_chair", "delegation": delegation, "start_date": start, "end_date": end}
+
+    response = reader().get("/api/v1/committees/chile-peru/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "slug": "chile-peru",
+        "name_es": "Comité de Migración",
+        "name_en": "Migration Committee",
+        "description": "Binational.",
+        "countries": ["CL", "PE"],
+        "default_timezone": "America/Lima",
+        "reminder_offsets": [10080, 60],
+        "co_chairs": [membership(chile, "CL", "2025-11-28"), membership(peru, "PE", "2025-11-28")],
+        "members": [
+            membership(chile, "CL", "2025-11-28"),
+            membership(former, "PE", "2025-01-01", "2025-11-27"),
+            membership(peru, "PE", "2025-11-28"),
+        ],
+    }
+    listing = reader().get("/api/v1/committees/").json()
+    assert (listing["count"], listing["results"][0]) == (1, response.json())
+    missing = reader().get("/api/v1/committees/nope/")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "No Committee matches the given query."})

@@ -1,0 +1,122 @@
+"""The OpenAPI document: served, valid, complete, and true of the API (checked by schemathesis)."""
+
+import os
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from config.wsgi import application
+from tests.api import user_with
+from tests.factories import AgendaItemFactory, CommitteeFactory, SessionFactory
+from tracker.api.throttling import TokenRateThrottle
+from tracker.schedule import schedule_changed
+from tracker.tokens import api_token_create
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+# The same examples on every run, so CI is repeatable; SCHEMATHESIS_EXPLORE=1 draws new ones.
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "30"))
+DERANDOMIZE = not os.environ.get("SCHEMATHESIS_EXPLORE")
+
+
+@pytest.fixture
+def _keep_test_connection():
+    # Called as a WSGI app, Django closes the database connection after each request, which would
+    # end the test's transaction; Django's own test client does the same as this.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def auth_headers(db, monkeypatch, _keep_test_connection) -> dict:
+    monkeypatch.setattr(TokenRateThrottle, "rate", "100000/minute", raising=False)
+    user = user_with()
+    user.is_superuser = True
+    user.save()
+    committee = CommitteeFactory(slug="chile-peru")
+    AgendaItemFactory(session=SessionFactory(committee=committee, number=1))
+    schedule_changed()
+    _row, token = api_token_create(user=user)
+    return {"Authorization": f"Token {token}"}
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=DERANDOMIZE)
+def test_api_keeps_its_schema(case, auth_headers):
+    """No server error, every status, header, content type and body as documented, and data
+    that breaks the schema refused. (Data that fits the schema may still break a rule the schema
+    cannot state, such as an unknown committee or an overlap, so a 400 there is no failure.)"""
+    case.call_and_validate(headers=auth_headers, excluded_checks=[positive_data_acceptance])
+
+
+@pytest.mark.django_db
+def test_schema_describes_every_operation_and_the_token(client):
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    document = response.json()
+    operations = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert operations == {
+        ("/api/v1/agenda-items/", "get"),
+        ("/api/v1/agenda-items/{id}/", "get"),
+        ("/api/v1/committees/", "get"),
+        ("/api/v1/committees/{slug}/", "get"),
+        ("/api/v1/sessions/", "get"),
+        ("/api/v1/sessions/", "post"),
+        ("/api/v1/sessions/{id}/", "get"),
+        ("/api/v1/sessions/{id}/", "patch"),
+        ("/api/v1/sessions/{id}/", "delete"),
+        ("/api/v1/sessions/deleted/", "get"),
+        ("/api/v1/sessions.ics", "get"),
+        ("/api/v1/sessions/{id}.ics", "get"),
+    }
+    assert document["components"]["securitySchemes"]["tokenAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`Token <token>`. Make one with `manage.py create_api_token USERNAME` or in the admin.",
+    }
+    listing = document["paths"]["/api/v1/sessions/"]["get"]
+    assert {p["name"] for p in listing["parameters"]} == {
+        "committee",
+        "status",
+        "starts_after",
+        "starts_before",
+        "updated_since",
+        "page",
+        "page_size",
+        "If-None-Match",
+        "If-Modified-Since",
+    }
+    assert set(listing["responses"]) == {"200", "304", "400", "401", "403", "404", "409", "422", "429"}
+    session_fields = document["components"]["schemas"]["Session"]["properties"]
+    assert set(session_fields) == {
+        "id",
+        "uid",
+        "committee",
+        "number",
+        "title",
+        "description",
+        "status",
+        "starts_at",
+        "ends_at",
+        "timezone",
+        "venue",
+        "host_country",
+        "sequence",
+        "agenda",
+        "created_at",
+        "updated_at",
+    }
+
+
+@pytest.mark.django_db
+def test_swagger_ui_works_offline(client):
+    page = client.get("/api/v1/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "https://" not in page and "http://cdn" not in page

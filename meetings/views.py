@@ -16,14 +16,17 @@ def calendar_feed(request, token: str):
     feed = calendar_feed_find(token)
     if feed is None:
         raise Http404
-    filterset = SessionFilter(request.GET, queryset=sessions_with_agenda())
-    if not filterset.is_valid():
-        return HttpResponseBadRequest(
-            "\n".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()),
-            content_type="text/plain; charset=utf-8",
-        )
+    sessions = sessions_with_agenda()
+    if request.GET:  # most subscriptions send none: no form to build then
+        filterset = SessionFilter(request.GET, queryset=sessions)
+        if not filterset.is_valid():
+            return HttpResponseBadRequest(
+                "\n".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()),
+                content_type="text/plain; charset=utf-8",
+            )
+        sessions = filterset.qs
     return schedule_response(
         request,
-        build=lambda: sessions_calendar(filterset.qs, name=_("Committee sessions")),
+        build=lambda: sessions_calendar(sessions, name=_("Committee sessions")),
         content_type="text/calendar; charset=utf-8",
     )

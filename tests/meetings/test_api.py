@@ -507,3 +507,17 @@ def test_tombstone_filter_needs_an_offset():
         {"since": ["Give the time with its UTC offset, e.g. 2025-12-01T10:00:00-03:00."]},
     )
     assert SessionTombstone.objects.count() == 0
+
+
+def test_browsable_api_for_signed_in_staff(admin_client, session):
+    page = admin_client.get(LIST, HTTP_ACCEPT="text/html")
+    assert (page.status_code, page["Content-Type"]) == (200, "text/html; charset=utf-8")
+    assert "First session" in page.content.decode()
+    detail = admin_client.get(f"{LIST}{session.pk}/", HTTP_ACCEPT="text/html")
+    assert detail.status_code == 200
+    assert admin_client.get("/api/v1/", HTTP_ACCEPT="application/json").json() == {
+        "committees": "http://testserver/api/v1/committees/",
+        "sessions/deleted": "http://testserver/api/v1/sessions/deleted/",
+        "sessions": "http://testserver/api/v1/sessions/",
+        "agenda-items": "http://testserver/api/v1/agenda-items/",
+    }

@@ -63,7 +63,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     list_select_related = ("user",)
     search_fields = ("name", "key_id", "user__username")
-    autocomplete_fields = ("user",)
     actions = ("revoke",)
 
     def get_fields(self, request, obj=None):
@@ -73,6 +72,17 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("user", "key_id", "created_at", "last_used_at", "revoked_at")
+
+    def get_queryset(self, request):
+        tokens = super().get_queryset(request)
+        return tokens if request.user.is_superuser else tokens.filter(user=request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only a superuser makes tokens for others: a token carries its user's permissions.
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = type(request.user).objects.filter(pk=request.user.pk)
+            kwargs["initial"] = request.user.pk
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change) -> None:
         if change:

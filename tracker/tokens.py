@@ -75,7 +75,7 @@ def calendar_feed_find(token: str) -> CalendarFeed | None:
     if parts is None:
         return None
     found = CalendarFeed.objects.select_related("user").filter(key_id=parts[0], revoked_at__isnull=True).first()
-    if found is None or not hmac.compare_digest(found.secret, parts[1]) or not found.user.is_active:
+    if found is None or not hmac.compare_digest(found.secret.encode(), parts[1].encode()) or not found.user.is_active:
         return None
     return found
 

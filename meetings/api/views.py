@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -174,6 +174,9 @@ class SessionCalendarView(ICalendarViewMixin, APIView):
         summary="One session as iCalendar", parameters=conditional_parameters(), responses=CALENDAR_RESPONSES
     )
     def get(self, request, pk: int):
+        if not Session.objects.filter(pk=pk).exists():
+            raise NotFound(_("No Session matches the given query."))
+
         def build() -> bytes:
             session = get_object_or_404(sessions_with_agenda(), pk=pk)
             return sessions_calendar([session], name=session.title)

@@ -19,8 +19,10 @@ from tracker.schedule import schedule_version
 
 def _not_modified(request: HttpRequest, etag: str, changed_at: int) -> bool:
     if if_none_match := request.headers.get("If-None-Match"):
-        # A header that is present decides alone (RFC 9110, 13.2.2).
-        return "*" in parse_etags(if_none_match) or etag in parse_etags(if_none_match)
+        # A header that is present decides alone (RFC 9110, 13.2.2), by weak comparison: a proxy
+        # that compressed the body hands back W/"...".
+        sent = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
+        return "*" in sent or etag in sent
     if since := parse_http_date_safe(request.headers.get("If-Modified-Since", "")):
         return changed_at <= since
     return False

@@ -20,14 +20,7 @@ class CachedListMixin:
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
         if self.paginator is not None:
-            self.paginator.get_page_size(request)
-            page = request.query_params.get(self.paginator.page_query_param)
-            if (
-                page is not None
-                and not (page.isdigit() and int(page) >= 1)
-                and page not in self.paginator.last_page_strings
-            ):
-                raise NotFound(_("Invalid page."))
+            self.paginator.check(request)
 
     def _cached(self, request, handler, *args, **kwargs):
         if not isinstance(request.accepted_renderer, JSONRenderer):
@@ -44,6 +37,11 @@ class CachedListMixin:
 
 class CachedReadMixin(CachedListMixin):
     def retrieve(self, request, *args, **kwargs):
+        # A 304 only for what exists: a missing object is a 404 whatever the client holds.
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        queryset = self.get_queryset()
+        if not queryset.filter(**{self.lookup_field: kwargs[lookup]}).exists():
+            raise NotFound(_("No %(model)s matches the given query.") % {"model": queryset.model._meta.object_name})
         return self._cached(request, super().retrieve, *args, **kwargs)
 
 

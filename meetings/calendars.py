@@ -8,8 +8,9 @@ which escapes line breaks: no text can add a property or a component."""
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from meetings.choices import SessionStatus
 from meetings.models import Session
@@ -19,7 +20,8 @@ PRODID = "-//Binational committee tracker//Schedule//EN"
 _STATUS = {
     SessionStatus.SCHEDULED: "CONFIRMED",
     SessionStatus.HELD: "CONFIRMED",
-    SessionStatus.POSTPONED: "TENTATIVE",
+    # Not at that time any more; when it gets a new one, the same UID comes back CONFIRMED.
+    SessionStatus.POSTPONED: "CANCELLED",
     SessionStatus.CANCELLED: "CANCELLED",
 }
 
@@ -37,6 +39,8 @@ def session_description(session: Session) -> str:
     lines += [
         f"{clock.label}: {format_in_zone(clock.local, clock.zone_name)}" for clock in capital_clocks(session.starts_at)
     ]
+    if session.status == SessionStatus.POSTPONED:
+        lines += ["", _("Postponed: a new date will be announced.")]
     if session.description:
         lines += ["", session.description]
     agenda = list(session.agenda_items.all())
@@ -48,13 +52,20 @@ def session_description(session: Session) -> str:
     return _one_line_breaks("\n".join(lines))
 
 
+def last_change(session: Session):
+    """When what the event shows last changed: the session, its committee's name, a presenter."""
+    presenters = [item.presenter.updated_at for item in session.agenda_items.all() if item.presenter]
+    return max([session.updated_at, session.committee.updated_at, *presenters])
+
+
 def session_event(session: Session) -> Event:
+    changed = to_utc(last_change(session))
     event = Event()
     event.add("uid", session.uid)
     event.add("sequence", session.sequence)
-    event.add("dtstamp", to_utc(session.updated_at))
+    event.add("dtstamp", changed)
     event.add("created", to_utc(session.created_at))
-    event.add("last-modified", to_utc(session.updated_at))
+    event.add("last-modified", changed)
     event.add("dtstart", to_zone(session.starts_at, session.timezone))
     event.add("dtend", to_zone(session.ends_at, session.timezone))
     event.add("summary", _one_line_breaks(f"{session.committee.name_en}: {session.title}"))
@@ -80,4 +91,10 @@ def sessions_calendar(sessions: Iterable[Session], *, name: str) -> bytes:
     if first is not None:
         # VTIMEZONE rules only for the years the events need, so feeds stay small.
         calendar.add_missing_timezones(first_date=first - timedelta(days=366), last_date=last + timedelta(days=366))
+    else:
+        # RFC 5545 wants at least one component; an empty schedule still names its zone (the
+        # same bytes every time: the rules of one fixed year).
+        calendar.add_component(
+            Timezone.from_tzid(settings.TIME_ZONE, first_date=date(2025, 1, 1), last_date=date(2026, 1, 1))
+        )
     return calendar.to_ical()

@@ -158,7 +158,8 @@ class SessionTombstone(models.Model):
     """What remains of a deleted session, so clients that mirror the schedule learn of the deletion."""
 
     session_id = models.BigIntegerField(_("session id"), unique=True)
-    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="+", verbose_name=_("committee"))
+    # The slug, not a key: the record of a deletion outlives even its committee.
+    committee = models.CharField(_("committee"), max_length=60, db_index=True)
     number = models.PositiveIntegerField(_("number"))
     uid = models.CharField(_("calendar UID"), max_length=255)
     deleted_at = models.DateTimeField(_("deleted"), db_index=True)

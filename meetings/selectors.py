@@ -14,4 +14,4 @@ def sessions_with_agenda() -> QuerySet[Session]:
 
 
 def session_tombstones() -> QuerySet[SessionTombstone]:
-    return SessionTombstone.objects.select_related("committee").order_by("deleted_at", "session_id")
+    return SessionTombstone.objects.order_by("deleted_at", "session_id")

@@ -330,7 +330,7 @@ def session_delete(*, session: Session) -> None:
     SessionTombstone.objects.update_or_create(
         session_id=session.pk,
         defaults={
-            "committee_id": session.committee_id,
+            "committee": session.committee.slug,
             "number": session.number,
             "uid": session.uid,
             "deleted_at": timezone.now(),

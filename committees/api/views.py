@@ -1,4 +1,5 @@
 from django.db.models import Prefetch
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
@@ -29,3 +30,6 @@ class CommitteeViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
             queryset=Membership.objects.select_related("person").order_by("role", "delegation", "person__full_name"),
         )
     ).order_by("name_en")
+
+    def cache_variant(self, request) -> str:
+        return timezone.localdate().isoformat()  # the current co-chairs are today's

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Exists, OuterRef, Q
 
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Session, SessionTombstone
@@ -15,19 +16,25 @@ class SessionFilter(StrictFilterSet):
         field_name="starts_at", lookup_expr="lt", help_text="Sessions starting before this instant."
     )
     updated_since = AwareIsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        help_text="Sessions created or changed at or after this instant, cancelled ones included; "
-        "deleted ones are listed at /api/v1/sessions/deleted/.",
+        method="filter_updated_since",
+        help_text="Sessions whose answer changed at or after this instant (the session, its agenda, its "
+        "committee or a presenter), cancelled ones included; deleted ones are listed at "
+        "/api/v1/sessions/deleted/.",
     )
 
     class Meta:
         model = Session
         fields = ("committee", "status", "starts_after", "starts_before", "updated_since")
 
+    def filter_updated_since(self, queryset, name, value):
+        presenter_changed = AgendaItem.objects.filter(session=OuterRef("pk"), presenter__updated_at__gte=value)
+        return queryset.filter(
+            Q(updated_at__gte=value) | Q(committee__updated_at__gte=value) | Exists(presenter_changed)
+        )
+
 
 class TombstoneFilter(StrictFilterSet):
-    committee = django_filters.CharFilter(field_name="committee__slug", help_text="The committee's slug.")
+    committee = django_filters.CharFilter(field_name="committee", help_text="The committee's slug.")
     since = AwareIsoDateTimeFilter(
         field_name="deleted_at", lookup_expr="gte", help_text="Sessions deleted at or after this instant."
     )

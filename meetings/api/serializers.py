@@ -131,8 +131,6 @@ class SessionPatchSerializer(SessionWriteSerializer):
 
 
 class TombstoneSerializer(serializers.ModelSerializer):
-    committee = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-
     class Meta:
         model = SessionTombstone
         fields = ("session_id", "uid", "committee", "number", "deleted_at")

@@ -72,3 +72,22 @@ def test_committee_with_members_and_current_co_chairs():
     assert (listing["count"], listing["results"][0]) == (1, response.json())
     missing = reader().get("/api/v1/committees/nope/")
     assert (missing.status_code, missing.json()) == (404, {"detail": "No Committee matches the given query."})
+
+
+def test_co_chairs_follow_the_date_without_any_change():
+    committee = CommitteeFactory(slug="chile-peru")
+    MembershipFactory(
+        committee=committee,
+        role=Role.CO_CHAIR,
+        delegation="CL",
+        start_date=date(2025, 11, 28),
+        end_date=date(2026, 11, 26),
+    )
+    schedule_changed()
+    client = reader()
+    with time_machine.travel(datetime(2026, 11, 26, 20, 0, tzinfo=UTC), tick=False):  # 15:00 in Lima
+        today = client.get("/api/v1/committees/chile-peru/")
+        assert len(today.json()["co_chairs"]) == 1
+    with time_machine.travel(datetime(2026, 11, 27, 12, 0, tzinfo=UTC), tick=False):
+        tomorrow = client.get("/api/v1/committees/chile-peru/", HTTP_IF_NONE_MATCH=today["ETag"])
+        assert (tomorrow.status_code, tomorrow.json()["co_chairs"]) == (200, [])

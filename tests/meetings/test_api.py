@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from committees.models import Committee, Person
 from meetings.models import AgendaItem, Session, SessionTombstone
 from meetings.services import session_update
 from tests.api import editor, reader, token_client, user_with
@@ -341,6 +342,7 @@ def test_filters():
     Session.objects.filter(pk=a.pk).update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
     Session.objects.filter(pk=b.pk).update(updated_at=datetime(2026, 2, 1, tzinfo=UTC))
     Session.objects.filter(pk=c.pk).update(updated_at=datetime(2026, 3, 1, tzinfo=UTC))
+    Committee.objects.update(updated_at=datetime(2025, 1, 1, tzinfo=UTC))
     client = reader()
     assert _ids(client.get(LIST)) == [a.pk, b.pk, c.pk]
     assert _ids(client.get(LIST, {"committee": "chile"})) == [a.pk, b.pk]
@@ -477,12 +479,30 @@ def test_updated_since_reports_cancelled_sessions():
     committee = CommitteeFactory()
     client = editor()
     created = client.post(LIST, _payload(committee)).json()
+    presenter = PersonFactory()
+    AgendaItemFactory(session=Session.objects.get(pk=created["id"]), position=1, presenter=presenter)
+    Session.objects.filter(pk=created["id"]).update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    Committee.objects.update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    Person.objects.update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    schedule_changed()
+    since = {"updated_since": "2026-06-01T00:00:00Z"}
+    assert _ids(client.get(LIST, since)) == []
+    client.patch(f"{LIST}{created['id']}/", {"status": "cancelled"})
+    rows = client.get(LIST, since).json()["results"]
+    assert [(row["id"], row["status"], row["sequence"]) for row in rows] == [(created["id"], "cancelled", 1)]
+    # a presenter renamed, or the committee renamed, changes the session's answer too
     Session.objects.filter(pk=created["id"]).update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
     schedule_changed()
-    assert _ids(client.get(LIST, {"updated_since": "2026-06-01T00:00:00Z"})) == []
-    client.patch(f"{LIST}{created['id']}/", {"status": "cancelled"})
-    rows = client.get(LIST, {"updated_since": "2026-06-01T00:00:00Z"}).json()["results"]
-    assert [(row["id"], row["status"], row["sequence"]) for row in rows] == [(created["id"], "cancelled", 1)]
+    assert _ids(client.get(LIST, since)) == []
+    presenter.full_name = "Renamed"
+    presenter.save()
+    schedule_changed()
+    assert _ids(client.get(LIST, since)) == [created["id"]]
+    Person.objects.update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    committee.name_en = "Renamed committee"
+    committee.save()
+    schedule_changed()
+    assert _ids(client.get(LIST, since)) == [created["id"]]
 
 
 def test_throttled_per_token(monkeypatch):
@@ -525,3 +545,38 @@ def test_browsable_api_for_signed_in_staff(admin_client, session):
         "sessions": "http://testserver/api/v1/sessions/",
         "agenda-items": "http://testserver/api/v1/agenda-items/",
     }
+
+
+def test_failed_request_frees_its_idempotency_key_and_racing_repeats_create_once():
+    committee = CommitteeFactory()
+    client = editor()
+    bad = client.post(LIST, _payload(committee, ends_at=START), HTTP_IDEMPOTENCY_KEY="k1")
+    assert bad.status_code == 400
+    good = client.post(LIST, _payload(committee), HTTP_IDEMPOTENCY_KEY="k1")
+    assert good.status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_repeats_of_one_key_create_once():
+    committee = CommitteeFactory()
+    user = user_with("add_session")
+    clients = [token_client(user), token_client(user)]
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, int | None]] = []
+
+    def post(client) -> None:
+        try:
+            barrier.wait()
+            response = client.post(LIST, _payload(committee), HTTP_IDEMPOTENCY_KEY="same")
+            answers.append((response.status_code, response.json().get("id")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    created = Session.objects.get()
+    # The second either replays the first answer or is told the first is still running.
+    assert sorted(answers) in ([(201, created.pk), (201, created.pk)], [(201, created.pk), (409, None)])

@@ -175,3 +175,21 @@ def test_feed_of_an_inactive_user_stops():
     user.is_active = False
     user.save()
     assert token_client().get(f"/calendar/{feed.token}.ics").status_code == 404
+
+
+def test_empty_feed_is_still_a_valid_calendar():
+    content = reader().get("/api/v1/sessions.ics").content
+    calendar = Calendar.from_ical(content)
+    assert [component.name for component in calendar.subcomponents] == ["VTIMEZONE"]
+    assert calendar.subcomponents[0]["TZID"] == "America/Lima"
+    assert reader().get("/api/v1/sessions.ics").content == content
+
+
+def test_postponed_session_is_cancelled_at_its_old_time():
+    from meetings.services import session_postpone
+
+    session = SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    session_postpone(session=session)
+    event = _events(reader().get(f"/api/v1/sessions/{session.pk}.ics").content)[0]
+    assert (str(event["STATUS"]), event["SEQUENCE"]) == ("CANCELLED", 1)
+    assert "Postponed: a new date will be announced." in str(event["DESCRIPTION"]).splitlines()

@@ -284,7 +284,7 @@ def test_delete_leaves_a_tombstone_and_refuses_held_sessions():
     uid, pk = doomed.uid, doomed.pk
     session_delete(session=doomed)
     assert list(SessionTombstone.objects.values_list("session_id", "uid", "committee", "number")) == [
-        (pk, uid, committee.pk, 1)
+        (pk, uid, committee.slug, 1)
     ]
     assert _errors(lambda: session_delete(session=held)) == {
         "status": ["A held session is part of the record and cannot be deleted."]

@@ -28,8 +28,15 @@ class CachedListMixin:
         if getattr(self, "action", None) == "list" and request.query_params:
             self._check_query(request)
         return schedule_response(
-            request, build=lambda: JSONRenderer().render(handler(request, *args, **kwargs).data), content_type=JSON
+            request,
+            build=lambda: JSONRenderer().render(handler(request, *args, **kwargs).data),
+            content_type=JSON,
+            variant=self.cache_variant(request),
         )
+
+    def cache_variant(self, request) -> str:
+        """What, besides the schedule version and the address, the body depends on."""
+        return ""
 
     def list(self, request, *args, **kwargs):
         return self._cached(request, super().list, *args, **kwargs)

@@ -4,7 +4,8 @@ the body (cache empty), serving it from the cache, and answering a conditional r
 
     .venv/bin/python bench/api_throughput.py [--requests 400]
 
-Runs on a throw-away SQLite database in a temporary VAR_DIR unless DATABASE_URL is set."""
+Runs on a throw-away SQLite database in a temporary VAR_DIR; with --use-database-url, on the
+(scratch) database DATABASE_URL names."""
 
 import argparse
 import os
@@ -15,7 +16,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-"))
+if os.environ.get("DATABASE_URL") and "--use-database-url" not in sys.argv:
+    sys.exit(
+        "DATABASE_URL is set: this benchmark seeds its own data. Point it at a scratch database and "
+        "pass --use-database-url, or unset DATABASE_URL to use a temporary SQLite file."
+    )
+os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="bench-")  # never the project's own var/
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 import django
@@ -80,6 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--use-database-url", action="store_true", help="seed and measure on DATABASE_URL")
     args = parser.parse_args()
     token = _seed()
     factory = RequestFactory()

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api import router
 from meetings.api.views import SessionCalendarView, SessionsCalendarView
-from meetings.views import calendar_feed
+from meetings.views import CalendarFeedView
 from tracker.views import healthz
 
 api_v1 = [
@@ -20,7 +20,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
+    path("calendar/<str:token>.ics", CalendarFeedView.as_view(), name="calendar-feed"),
     path("healthz", healthz, name="healthz"),
 ]
 

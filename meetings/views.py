@@ -1,32 +1,53 @@
-from django.http import Http404, HttpResponseBadRequest
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
 from meetings.api.filters import SessionFilter
 from meetings.calendars import sessions_calendar
 from meetings.selectors import sessions_with_agenda
 from tracker.api.conditional import schedule_response
+from tracker.api.schema import conditional_parameters, errors, filter_parameters
+from tracker.api.views import ICalendarViewMixin
 from tracker.tokens import calendar_feed_find
 
 
-@require_safe
-def calendar_feed(request, token: str):
+class CalendarFeedView(ICalendarViewMixin, APIView):
     """A person's subscription address: the secret in the path stands in for a token, for
-    calendar apps that cannot send headers. Takes the session list's filters."""
-    feed = calendar_feed_find(token)
-    if feed is None:
-        raise Http404
-    sessions = sessions_with_agenda()
-    if request.GET:  # most subscriptions send none: no form to build then
-        filterset = SessionFilter(request.GET, queryset=sessions)
-        if not filterset.is_valid():
-            return HttpResponseBadRequest(
-                "\n".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()),
-                content_type="text/plain; charset=utf-8",
-            )
-        sessions = filterset.qs
-    return schedule_response(
-        request,
-        build=lambda: sessions_calendar(sessions, name=_("Committee sessions")),
-        content_type="text/calendar; charset=utf-8",
+    calendar apps that cannot send headers."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        summary="A personal calendar subscription",
+        description="The sessions as iCalendar, for calendar apps that cannot send a token: the secret "
+        "address (from the admin, revocable) is the credential. Takes the session list's filters.",
+        auth=[],
+        parameters=[
+            OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.PATH, description="The secret address."),
+            *conditional_parameters(),
+            *filter_parameters(SessionFilter),
+        ],
+        responses={
+            (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="An iCalendar (RFC 5545) file."),
+            **errors((304, 400, 404, 429)),
+        },
     )
+    def get(self, request, token: str):
+        feed = calendar_feed_find(token)
+        if feed is None:
+            raise NotFound(_("No such calendar address (it may have been revoked)."))
+        sessions = sessions_with_agenda()
+        if request.query_params:  # most subscriptions send none: no form to build then
+            filterset = SessionFilter(request.query_params, queryset=sessions)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            sessions = filterset.qs
+        return schedule_response(
+            request,
+            build=lambda: sessions_calendar(sessions, name=_("Committee sessions")),
+            content_type="text/calendar; charset=utf-8",
+        )

@@ -74,6 +74,7 @@ def test_schema_describes_every_operation_and_the_token(client):
         ("/api/v1/sessions/deleted/", "get"),
         ("/api/v1/sessions.ics", "get"),
         ("/api/v1/sessions/{id}.ics", "get"),
+        ("/calendar/{token}.ics", "get"),
     }
     assert document["components"]["securitySchemes"]["tokenAuth"] == {
         "type": "apiKey",
@@ -93,7 +94,14 @@ def test_schema_describes_every_operation_and_the_token(client):
         "If-None-Match",
         "If-Modified-Since",
     }
-    assert set(listing["responses"]) == {"200", "304", "400", "401", "403", "404", "409", "422", "429"}
+    assert set(listing["responses"]) == {"200", "304", "400", "401", "404", "429"}
+    assert set(listing["responses"]["200"]["headers"]) == {"ETag", "Last-Modified"}
+    assert set(listing["responses"]["401"]["headers"]) == {"WWW-Authenticate"}
+    create = document["paths"]["/api/v1/sessions/"]["post"]
+    assert set(create["responses"]) == {"201", "400", "401", "403", "409", "422", "429"}
+    assert set(create["responses"]["201"]["headers"]) == {"Location", "Idempotent-Replayed"}
+    feed = document["paths"]["/calendar/{token}.ics"]["get"]
+    assert ("security" not in feed, set(feed["responses"])) == (True, {"200", "304", "400", "404", "429"})
     session_fields = document["components"]["schemas"]["Session"]["properties"]
     assert set(session_fields) == {
         "id",

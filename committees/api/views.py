@@ -5,7 +5,7 @@ from rest_framework import viewsets
 
 from committees.api.serializers import CommitteeSerializer
 from committees.models import Committee, Membership
-from tracker.api.schema import ERRORS, conditional_parameters
+from tracker.api.schema import READ_LIST, READ_ONE, conditional_parameters, errors
 from tracker.api.views import CachedReadMixin
 
 
@@ -13,12 +13,12 @@ from tracker.api.views import CachedReadMixin
     list=extend_schema(
         summary="List committees",
         parameters=conditional_parameters(),
-        responses={200: CommitteeSerializer(many=True), **ERRORS},
+        responses={200: CommitteeSerializer(many=True), **errors(READ_LIST)},
     ),
     retrieve=extend_schema(
         summary="One committee, with its members and co-chairs",
         parameters=conditional_parameters(),
-        responses={200: CommitteeSerializer, **ERRORS},
+        responses={200: CommitteeSerializer, **errors(READ_ONE)},
     ),
 )
 class CommitteeViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):

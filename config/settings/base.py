@@ -232,6 +232,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tracker.api.schema.add_response_headers",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SessionStatusEnum": "meetings.choices.SessionStatus",
         "CountryEnum": "django_countries.countries",

@@ -21,7 +21,16 @@ from meetings.selectors import session_tombstones, sessions_with_agenda
 from meetings.services import session_create, session_delete, session_update
 from tracker.api.conditional import schedule_response
 from tracker.api.idempotency import IdempotentCreateMixin
-from tracker.api.schema import ERRORS, IDEMPOTENCY_KEY, conditional_parameters, filter_parameters
+from tracker.api.schema import (
+    CHANGE,
+    CREATE,
+    IDEMPOTENCY_KEY,
+    READ_LIST,
+    READ_ONE,
+    conditional_parameters,
+    errors,
+    filter_parameters,
+)
 from tracker.api.views import CachedListMixin, CachedReadMixin, ICalendarViewMixin
 
 ICS = "text/calendar; charset=utf-8"
@@ -85,26 +94,28 @@ class _SessionWrites(viewsets.ModelViewSet):
         summary="List sessions",
         description="Sessions ordered by start, with their agendas. Paginated.",
         parameters=conditional_parameters(),
-        responses={200: SessionSerializer(many=True), **ERRORS},
+        responses={200: SessionSerializer(many=True), **errors(READ_LIST)},
     ),
     retrieve=extend_schema(
-        summary="One session", parameters=conditional_parameters(), responses={200: SessionSerializer, **ERRORS}
+        summary="One session",
+        parameters=conditional_parameters(),
+        responses={200: SessionSerializer, **errors(READ_ONE)},
     ),
     create=extend_schema(
         summary="Create a session",
         description="Times need a UTC offset. The agenda's items take positions 1, 2, 3 ... in the order sent.",
         parameters=[IDEMPOTENCY_KEY],
         request=SessionWriteSerializer,
-        responses={201: SessionSerializer, **ERRORS},
+        responses={201: SessionSerializer, **errors(CREATE)},
     ),
     partial_update=extend_schema(
         summary="Change a session",
         description="Send only what changes. An `agenda`, when sent, replaces the whole agenda: items with "
         "an `id` are kept (and changed), the others are new, and items left out are deleted.",
         request=SessionPatchSerializer,
-        responses={200: SessionSerializer, **ERRORS},
+        responses={200: SessionSerializer, **errors(CHANGE)},
     ),
-    destroy=extend_schema(summary="Delete a session", responses={204: None, **ERRORS}),
+    destroy=extend_schema(summary="Delete a session", responses={204: None, **errors(CHANGE)}),
 )
 class SessionViewSet(IdempotentCreateMixin, CachedReadMixin, _SessionWrites):
     queryset = sessions_with_agenda()
@@ -118,7 +129,7 @@ class SessionViewSet(IdempotentCreateMixin, CachedReadMixin, _SessionWrites):
         summary="Deleted sessions",
         description="Sessions deleted at or after `since`, so that a client mirroring the schedule can drop them.",
         parameters=conditional_parameters(),
-        responses={200: TombstoneSerializer(many=True), **ERRORS},
+        responses={200: TombstoneSerializer(many=True), **errors(READ_LIST)},
     ),
 )
 class SessionTombstoneViewSet(CachedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -131,12 +142,12 @@ class SessionTombstoneViewSet(CachedListMixin, mixins.ListModelMixin, viewsets.G
     list=extend_schema(
         summary="List agenda items",
         parameters=conditional_parameters(),
-        responses={200: AgendaItemListSerializer(many=True), **ERRORS},
+        responses={200: AgendaItemListSerializer(many=True), **errors(READ_LIST)},
     ),
     retrieve=extend_schema(
         summary="One agenda item",
         parameters=conditional_parameters(),
-        responses={200: AgendaItemListSerializer, **ERRORS},
+        responses={200: AgendaItemListSerializer, **errors(READ_ONE)},
     ),
 )
 class AgendaItemViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
@@ -149,7 +160,7 @@ class AgendaItemViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
 
 CALENDAR_RESPONSES = {
     (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="An iCalendar (RFC 5545) file."),
-    **ERRORS,
+    **errors(READ_LIST),
 }
 
 
@@ -171,7 +182,9 @@ class SessionsCalendarView(ICalendarViewMixin, APIView):
 
 class SessionCalendarView(ICalendarViewMixin, APIView):
     @extend_schema(
-        summary="One session as iCalendar", parameters=conditional_parameters(), responses=CALENDAR_RESPONSES
+        summary="One session as iCalendar",
+        parameters=conditional_parameters(),
+        responses={(200, "text/calendar"): CALENDAR_RESPONSES[(200, "text/calendar")], **errors(READ_ONE)},
     )
     def get(self, request, pk: int):
         if not Session.objects.filter(pk=pk).exists():

@@ -2,6 +2,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -580,3 +581,107 @@ def test_concurrent_repeats_of_one_key_create_once():
     created = Session.objects.get()
     # The second either replays the first answer or is told the first is still running.
     assert sorted(answers) in ([(201, created.pk), (201, created.pk)], [(201, created.pk), (409, None)])
+
+
+def test_weak_etags_and_changes_within_one_second(session):
+    client = reader()
+    url = f"{LIST}{session.pk}/"
+    first = client.get(url)
+    assert client.get(url, HTTP_IF_NONE_MATCH=f"W/{first['ETag']}").status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH=f'"other", {first["ETag"]}').status_code == 304
+    with time_machine.travel(datetime(2030, 1, 1, 12, 0, 0, 100_000, tzinfo=UTC), tick=False):
+        session_update(session=session, data={"title": "First change"})
+        served = client.get(url)
+    with time_machine.travel(datetime(2030, 1, 1, 12, 0, 0, 900_000, tzinfo=UTC), tick=False):
+        session_update(session=session, data={"title": "Second change, same second"})
+        again = client.get(url, HTTP_IF_MODIFIED_SINCE=served["Last-Modified"])
+    assert (again.status_code, again.json()["title"]) == (200, "Second change, same second")
+    assert again["Last-Modified"] != served["Last-Modified"]
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=again["Last-Modified"]).status_code == 304
+
+
+def test_missing_objects_are_404_whatever_the_client_holds():
+    client = reader()
+    for url in (f"{LIST}999999/", f"{LIST}999999.ics", "/api/v1/committees/nope/", "/api/v1/agenda-items/999999/"):
+        response = client.get(url, HTTP_IF_NONE_MATCH="*", HTTP_IF_MODIFIED_SINCE="Fri, 01 Jan 2100 00:00:00 GMT")
+        assert response.status_code == 404, url
+        assert response["Content-Type"] == "application/json", url
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "1e3", "-1", " 1", "0x10", "9" * 30, "\x00", "1.5", "last"])
+@pytest.mark.parametrize("parameter", ["page", "page_size"])
+def test_odd_page_numbers_are_refused(parameter, value):
+    response = reader().get(LIST, {parameter: value})
+    assert response.status_code == (404 if parameter == "page" else 400)
+    assert response.json() in ({"detail": "Invalid page."}, {"page_size": ["Give a whole number from 1 to 500."]})
+
+
+@pytest.mark.parametrize("value", ["²", "tomorrow", "2026-13-01T00:00Z", "0001-01-01T00:00+14:00", "9" * 40, ""])
+@pytest.mark.parametrize("parameter", ["starts_after", "starts_before", "updated_since", "status"])
+def test_odd_filter_values_are_400(parameter, value):
+    response = reader().get(LIST, {parameter: value})
+    assert response.status_code == 400
+    assert list(response.json()) == [parameter]
+
+
+def test_every_write_path_invalidates_the_cached_list(admin_client):
+    committee = CommitteeFactory()
+    session = SessionFactory(committee=committee, starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    schedule_changed()
+    client = reader()
+
+    def titles() -> list[tuple[str, str]]:
+        return [(row["title"], row["status"]) for row in client.get(LIST).json()["results"]]
+
+    assert titles() == [(session.title, "scheduled")]
+    data = {
+        "title": "Edited in the admin",
+        "description": "",
+        "status": "scheduled",
+        "number": str(session.number),
+        "starts_at": "2030-01-07T10:00",
+        "ends_at": "2030-01-07T12:00",
+        "timezone": "America/Santiago",
+        "venue": "Santiago",
+        "host_country": "CL",
+        **{
+            f"{prefix}-{key}": value
+            for prefix in ("agenda_items", "invitees")
+            for key, value in {
+                "TOTAL_FORMS": "0",
+                "INITIAL_FORMS": "0",
+                "MIN_NUM_FORMS": "0",
+                "MAX_NUM_FORMS": "1000",
+            }.items()
+        },
+    }
+    assert admin_client.post(f"/admin/meetings/session/{session.pk}/change/", data).status_code == 302
+    assert titles() == [("Edited in the admin", "scheduled")]
+    admin_client.post("/admin/meetings/session/", {"action": "postpone_sessions", "_selected_action": [session.pk]})
+    assert titles() == [("Edited in the admin", "postponed")]
+    editor().patch(f"{LIST}{session.pk}/", {"title": "Edited through the API"})
+    assert titles() == [("Edited through the API", "postponed")]
+    admin_client.post(f"/admin/meetings/session/{session.pk}/delete/", {"post": "yes"})
+    assert titles() == []
+
+
+def test_membership_change_invalidates_the_committee(admin_client):
+    committee = CommitteeFactory(slug="chile-peru")
+    schedule_changed()
+    client = reader()
+    assert client.get("/api/v1/committees/chile-peru/").json()["members"] == []
+    person = PersonFactory()
+    response = admin_client.post(
+        "/admin/committees/membership/add/",
+        {
+            "person": str(person.pk),
+            "committee": str(committee.pk),
+            "role": "member",
+            "delegation": "CL",
+            "start_date": "2025-11-28",
+            "end_date": "",
+        },
+    )
+    assert response.status_code == 302
+    members = client.get("/api/v1/committees/chile-peru/").json()["members"]
+    assert [m["person"]["id"] for m in members] == [person.pk]

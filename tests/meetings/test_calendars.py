@@ -163,7 +163,7 @@ def test_personal_feed_by_secret_and_revocation(client):
     assert client.get(f"/calendar/{feed.key_id}.{'x' * 43}.ics").status_code == 404
     assert client.get("/calendar/garbage.ics").status_code == 404
     bad = client.get(url, {"starts_before": "soon"})
-    assert (bad.status_code, bad.content.decode()) == (400, "starts_before: Enter a valid date/time.")
+    assert (bad.status_code, bad.json()) == (400, {"starts_before": ["Enter a valid date/time."]})
     calendar_feed_revoke(feed=feed)
     assert client.get(url).status_code == 404
     assert client.post(url).status_code == 405

@@ -5,6 +5,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+MAX_PAGE = 10**9  # far past any real page, and an offset the database can still hold
+
 
 def _whole_number(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() else None
@@ -32,7 +34,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_number(self, request, paginator=None) -> int:
         raw = request.query_params.get(self.page_query_param, "1")
         number = _whole_number(raw)
-        if number is None or number < 1:
+        if number is None or not 1 <= number <= MAX_PAGE:
             raise NotFound(_("Invalid page."))
         return number
 
@@ -78,5 +80,5 @@ class PageNumberPagination(pagination.PageNumberPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size, "default": self.page_size})
             if parameter["name"] == self.page_query_param:
-                parameter["schema"].update({"minimum": 1, "default": 1})
+                parameter["schema"].update({"minimum": 1, "maximum": MAX_PAGE, "default": 1})
         return parameters

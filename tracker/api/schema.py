@@ -32,7 +32,7 @@ FIELD_ERRORS = {
     "additionalProperties": {},
 }
 
-ERRORS = {
+_RESPONSES = {
     304: OpenApiResponse(description="Not modified: the ETag or date sent is still current."),
     400: OpenApiResponse(FIELD_ERRORS, description="Invalid input, with the errors by field."),
     401: OpenApiResponse(DETAIL, description="No token, or an invalid one."),
@@ -42,6 +42,45 @@ ERRORS = {
     422: OpenApiResponse(DETAIL, description="The Idempotency-Key was used for another request."),
     429: OpenApiResponse(DETAIL, description="Too many requests for this token; retry after the given time."),
 }
+
+# The answers each kind of operation can give besides its success.
+READ_LIST = (304, 400, 401, 404, 429)
+READ_ONE = (304, 401, 404, 429)
+CREATE = (400, 401, 403, 409, 422, 429)
+CHANGE = (400, 401, 403, 404, 409, 429)
+
+
+def errors(codes: tuple[int, ...]) -> dict[int, OpenApiResponse]:
+    return {code: _RESPONSES[code] for code in codes}
+
+
+_HEADERS = {
+    ("get", "200"): {
+        "ETag": "The version of this answer; send it back as If-None-Match.",
+        "Last-Modified": "When the schedule last changed; send it back as If-Modified-Since.",
+    },
+    ("get", "304"): {"ETag": "The current version.", "Last-Modified": "When the schedule last changed."},
+    ("post", "201"): {
+        "Location": "The new session's address.",
+        "Idempotent-Replayed": "`true` when this is the stored answer to an earlier request with the same key.",
+    },
+    ("*", "401"): {"WWW-Authenticate": "`Token`: the scheme to use."},
+    ("*", "429"): {"Retry-After": "Seconds to wait before trying again."},
+}
+
+
+def add_response_headers(result, generator, request, public):
+    """drf-spectacular post-processing hook: the headers the API sends, on the answers that carry them."""
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            for code, response in operation.get("responses", {}).items():
+                headers = {**_HEADERS.get(("*", code), {}), **_HEADERS.get((method, code), {})}
+                if headers:
+                    response["headers"] = {
+                        name: {"schema": {"type": "string"}, "description": text} for name, text in headers.items()
+                    }
+    return result
+
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",

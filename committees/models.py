@@ -79,6 +79,9 @@ class Person(TimeStampedModel):
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.SPANISH
     )
+    receives_reminders = models.BooleanField(
+        _("receives reminders"), default=True, help_text=_("Untick to stop reminder e-mails to this person.")
+    )
     timezone = models.CharField(
         _("time zone"),
         max_length=64,

@@ -11,7 +11,8 @@ from django_countries.filters import CountryFilter
 
 from committees.models import Committee
 from meetings.choices import SessionStatus
-from meetings.models import AgendaItem, Invitee, Session
+from meetings.models import AgendaItem, Invitee, Reminder, Session
+from meetings.reminders import reminders_plan, reminders_retry_failed, reminders_send_now
 from meetings.services import (
     session_cancel,
     session_delete,
@@ -158,6 +159,27 @@ class AgendaItemInline(admin.TabularInline):
     ordering = ("position",)
 
 
+class ReminderInline(admin.TabularInline):
+    """The session's planned and sent reminders, read-only."""
+
+    model = Reminder
+    extra = 0
+    fields = ("person", "kind", "offset_minutes", "state", "due_at", "sent_at", "attempts", "last_error")
+    readonly_fields = fields
+    ordering = ("due_at", "pk")
+    can_delete = False
+    verbose_name_plural = _("reminders (planned and sent)")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+
 class InviteeInline(admin.TabularInline):
     model = Invitee
     extra = 0
@@ -202,7 +224,7 @@ def _clock(value, zone) -> str:
 @admin.register(Session)
 class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
     form = SessionAdminForm
-    inlines = (AgendaItemInline, InviteeInline)
+    inlines = (AgendaItemInline, InviteeInline, ReminderInline)
     list_display = (
         "number",
         "title",
@@ -255,6 +277,7 @@ class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
         for formset in formsets:
             if formset is not agenda:
                 self.save_formset(request, form, formset, change=change)
+        reminders_plan(session=form.instance)  # invitees may have changed
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A held session is part of the committee's record.
@@ -359,3 +382,62 @@ class AgendaItemAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The reminder log: who was (or will be) reminded of what, and how it went."""
+
+    list_display = (
+        "person",
+        "session",
+        "kind",
+        "offset_minutes",
+        "state",
+        "due_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    )
+    list_filter = ("state", "kind", "session__committee", ("due_at", admin.DateFieldListFilter))
+    list_select_related = ("person", "session")
+    search_fields = ("person__full_name", "person__email", "session__title", "message_id")
+    date_hierarchy = "due_at"
+    actions = ("send_now", "retry_failed")
+    readonly_fields = (
+        "session",
+        "person",
+        "kind",
+        "offset_minutes",
+        "due_at",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "sent_sequence",
+        "last_error",
+        "message_id",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Send the selected pending reminders now"), permissions=["change"])
+    def send_now(self, request, queryset) -> None:
+        count = reminders_send_now(ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext(
+                "%d reminder will go out with the next scan.", "%d reminders will go out with the next scan.", count
+            )
+            % count,
+        )
+
+    @admin.action(description=_("Retry the selected failed reminders"), permissions=["change"])
+    def retry_failed(self, request, queryset) -> None:
+        count = reminders_retry_failed(ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, ngettext("%d reminder queued again.", "%d reminders queued again.", count) % count)

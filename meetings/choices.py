@@ -27,7 +27,24 @@ STATUS_TRANSITIONS = {
 
 # Changes to these fields change what a calendar shows, so they raise the session's sequence.
 CALENDAR_FIELDS = ("starts_at", "ends_at", "timezone", "venue", "host_country", "status")
+# Changes to these make people already reminded get an update.
+MOVE_FIELDS = ("starts_at", "ends_at", "venue", "host_country")
 
 MAX_SESSION_LENGTH = timedelta(days=7)
 FIRST_YEAR, LAST_YEAR = ACCEPTED_YEARS
 MAX_AGENDA_POSITION = 999
+
+
+class ReminderKind(models.TextChoices):
+    REMINDER = "reminder", _("Reminder")
+    UPDATE = "update", _("Update: session moved")
+    CANCELLATION = "cancellation", _("Cancellation")
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    MISSED = "missed", _("Missed")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from committees.models import TEXT_LIMIT, Committee, Person
-from meetings.choices import MAX_AGENDA_POSITION, SessionStatus
+from meetings.choices import MAX_AGENDA_POSITION, ReminderKind, ReminderState, SessionStatus
+from tracker.durations import offsets_validate
 from tracker.models import TimeStampedModel
 from tracker.validators import validate_no_control_characters, validate_single_line, validate_timezone_name
 
@@ -37,6 +38,13 @@ class Session(TimeStampedModel):
     )
     venue = models.CharField(_("venue"), max_length=300, validators=[validate_single_line])
     host_country = CountryField(_("host country"))
+    reminder_offsets = models.JSONField(
+        _("reminder offsets"),
+        null=True,
+        blank=True,
+        validators=[offsets_validate],
+        help_text=_("Leave empty for the committee's; otherwise minutes before the session, e.g. 10080, 1440, 60."),
+    )
     sequence = models.PositiveIntegerField(
         _("calendar sequence"),
         default=0,
@@ -171,3 +179,49 @@ class SessionTombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id} ({self.deleted_at:%Y-%m-%d %H:%M} UTC)"
+
+
+class Reminder(TimeStampedModel):
+    """One e-mail to one person about one session: a reminder at an offset before it, or a notice
+    that it moved or was cancelled. The row is the truth; the broker only carries its id."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("session"))
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("person"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices, default=ReminderKind.REMINDER)
+    offset_minutes = models.PositiveIntegerField(_("minutes before"), default=0)
+    due_at = models.DateTimeField(_("due"))
+    state = models.CharField(_("state"), max_length=20, choices=ReminderState.choices, default=ReminderState.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    sent_sequence = models.PositiveIntegerField(_("calendar sequence sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "person", "offset_minutes"],
+                condition=Q(kind=ReminderKind.REMINDER),
+                name="reminder_once_per_offset",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "person", "kind"],
+                condition=Q(state=ReminderState.PENDING) & ~Q(kind=ReminderKind.REMINDER),
+                name="reminder_one_pending_notice",
+            ),
+            models.CheckConstraint(condition=Q(state__in=ReminderState.values), name="reminder_state_known"),
+            models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="reminder_kind_known"),
+        ]
+        indexes = [
+            # The scanner's question, answered from an index that holds only the pending rows.
+            models.Index(fields=["next_attempt_at"], condition=Q(state=ReminderState.PENDING), name="reminder_due"),
+            models.Index(fields=["claimed_at"], condition=Q(state=ReminderState.SENDING), name="reminder_in_flight"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.person} / {self.session} ({self.get_state_display()})"

@@ -20,11 +20,13 @@ from meetings.choices import (
     LAST_YEAR,
     MAX_AGENDA_POSITION,
     MAX_SESSION_LENGTH,
+    MOVE_FIELDS,
     SLOT_HOLDING_STATUSES,
     STATUS_TRANSITIONS,
     SessionStatus,
 )
 from meetings.models import AgendaItem, Session, SessionTombstone
+from meetings.reminders import reminders_plan
 from tracker.constraints import violated_constraint
 from tracker.schedule import schedule_changed
 from tracker.timezones import format_in_zone
@@ -248,6 +250,10 @@ def session_save(
             session.save()
             if agenda is not None:
                 _agenda_write(session=session, agenda=agenda)
+            moved = previous is not None and any(
+                getattr(previous, field) != getattr(session, field) for field in MOVE_FIELDS
+            )
+            reminders_plan(session=session, moved=moved, now=now)
             schedule_changed()
     except IntegrityError as exc:
         field, message = _CONSTRAINT_ERRORS.get(violated_constraint(exc), (None, ""))

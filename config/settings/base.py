@@ -128,7 +128,16 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Under the broker's visibility timeout (3600 s), so no running task is handed to a second worker.
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+REMINDER_SCAN_SECONDS = env.int("REMINDER_SCAN_SECONDS", default=15)
+CELERY_BEAT_SCHEDULE = {
+    "scan-due-reminders": {"task": "meetings.scan_due_reminders", "schedule": float(REMINDER_SCAN_SECONDS)},
+    "plan-upcoming-reminders": {"task": "meetings.plan_upcoming_reminders", "schedule": 300.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Mail -----------------------------------------------------------------------------
@@ -193,6 +202,17 @@ CAPITAL_CLOCKS = [("Lima", "America/Lima"), ("Santiago", "America/Santiago")]
 # The right-hand side of every session's calendar UID. Changing it makes every calendar that
 # subscribed show each session twice: set it once, to a domain the organisation controls.
 CALENDAR_UID_DOMAIN = env("CALENDAR_UID_DOMAIN", default="committee-tracker.example")
+# Reminders: a reminder found past its time by more than the grace is not sent (missed); rows
+# claimed longer ago than the stuck limit are returned to the queue; a failing send is retried
+# with exponential backoff up to the attempt limit; changes within the debounce give one notice.
+REMINDER_GRACE_MINUTES = env.int("REMINDER_GRACE_MINUTES", default=30)
+REMINDER_STUCK_MINUTES = env.int("REMINDER_STUCK_MINUTES", default=10)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
+REMINDER_DEBOUNCE_SECONDS = env.int("REMINDER_DEBOUNCE_SECONDS", default=60)
+REMINDER_BATCH = env.int("REMINDER_BATCH", default=200)
+REMINDER_CHUNK = env.int("REMINDER_CHUNK", default=25)
+# The address people use to reach this server, for links in e-mails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # How long a rendered schedule body stays in the cache; a change makes it unreachable at once anyway.
 SCHEDULE_CACHE_SECONDS = env.int("SCHEDULE_CACHE_SECONDS", default=24 * 3600)
 

@@ -43,6 +43,7 @@ def _session_post(committee, /, *, agenda=(), invitees=(), **overrides) -> dict:
     }
     data.update(_formset("agenda_items", list(agenda)))
     data.update(_formset("invitees", list(invitees)))
+    data.update(_formset("reminders", []))
     return data
 
 

@@ -646,7 +646,7 @@ def test_every_write_path_invalidates_the_cached_list(admin_client):
         "host_country": "CL",
         **{
             f"{prefix}-{key}": value
-            for prefix in ("agenda_items", "invitees")
+            for prefix in ("agenda_items", "invitees", "reminders")
             for key, value in {
                 "TOTAL_FORMS": "0",
                 "INITIAL_FORMS": "0",

@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from meetings.reminders import reminders_claim, reminders_reap, reminders_send
+
+
+class Command(BaseCommand):
+    help = "One scan-and-send pass in this process (for deployments driven by cron instead of Celery beat)."
+
+    def handle(self, *args, **options) -> None:
+        reaped = reminders_reap()
+        totals = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+        while ids := reminders_claim():
+            for key, value in reminders_send(reminder_ids=ids).items():
+                totals[key] += value
+        self.stdout.write(
+            f"Reminders: {totals['sent']} sent, {totals['retry']} to retry, {totals['failed']} failed, "
+            f"{totals['skipped']} no longer due, {reaped} returned from a stopped worker."
+        )

@@ -1,0 +1,276 @@
+"""Reminder rows: planned with their session, claimed by a scanner, sent by workers.
+
+The database is the source of truth. Planning writes rows in the same transaction as the
+session change; the scanner claims due rows (FOR UPDATE SKIP LOCKED, so any number of scanners
+can run), marks them in flight and enqueues their ids after commit; a worker re-checks each row
+against the session as it is now before sending, and records the outcome. No task waits for a
+time in the broker, so nothing is lost when a worker dies or the broker restarts, and nothing
+goes out for a time that has moved."""
+
+import logging
+import random
+import secrets
+import smtplib
+import socket
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from committees.models import Person
+from meetings.choices import ReminderKind, ReminderState, SessionStatus
+from meetings.models import Reminder, Session
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=1)
+
+
+def _message_id() -> str:
+    return f"<reminder.{secrets.token_hex(12)}@{settings.CALENDAR_UID_DOMAIN}>"
+
+
+def reminder_recipients(*, session: Session) -> list[Person]:
+    """Members active on the session's day and the session's invitees, with an e-mail address
+    and reminders on; each person once."""
+    day: date = timezone.localtime(session.starts_at, timezone=timezone.get_fixed_timezone(0)).date()
+    members = Person.objects.filter(
+        Q(memberships__committee_id=session.committee_id, memberships__start_date__lte=day)
+        & (Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=day))
+    )
+    invited = Person.objects.filter(invitations__session_id=session.pk)
+    return list((members | invited).filter(receives_reminders=True).exclude(email="").distinct().order_by("pk"))
+
+
+def _offsets(session: Session) -> list[int]:
+    return session.reminder_offsets if session.reminder_offsets is not None else session.committee.reminder_offsets
+
+
+def _notice(*, session: Session, person_id: int, kind: str, now: datetime) -> None:
+    """One pending notice per person and kind: further changes within the debounce join it."""
+    due = now + timedelta(seconds=settings.REMINDER_DEBOUNCE_SECONDS)
+    pending = Reminder.objects.filter(session=session, person_id=person_id, kind=kind, state=ReminderState.PENDING)
+    if pending.exists():
+        pending.update(due_at=due, next_attempt_at=due)
+        return
+    Reminder.objects.create(
+        session=session, person_id=person_id, kind=kind, due_at=due, next_attempt_at=due, message_id=_message_id()
+    )
+
+
+def reminders_plan(*, session: Session, moved: bool = False, now: datetime | None = None) -> None:
+    """Bring the session's reminder rows in line with the session as saved; call inside the
+    transaction that saved it. `moved`: its time or place changed, so people already reminded
+    are told (one notice, however many changes follow within the debounce)."""
+    now = now or timezone.now()
+    grace = timedelta(minutes=settings.REMINDER_GRACE_MINUTES)
+    rows = {(r.person_id, r.offset_minutes): r for r in session.reminders.filter(kind=ReminderKind.REMINDER)}
+    reminded = set(session.reminders.filter(state=ReminderState.SENT).values_list("person_id", flat=True))
+    pending_notices = session.reminders.filter(state=ReminderState.PENDING).exclude(kind=ReminderKind.REMINDER)
+
+    if session.status != SessionStatus.SCHEDULED:
+        session.reminders.filter(state=ReminderState.PENDING).update(state=ReminderState.CANCELLED)
+        if session.status in (SessionStatus.CANCELLED, SessionStatus.POSTPONED):
+            for person_id in reminded:
+                _notice(session=session, person_id=person_id, kind=ReminderKind.CANCELLATION, now=now)
+        return
+
+    pending_notices.filter(kind=ReminderKind.CANCELLATION).update(state=ReminderState.CANCELLED)
+    wanted = {(person.pk, offset) for person in reminder_recipients(session=session) for offset in _offsets(session)}
+    for key, row in rows.items():
+        if key not in wanted and row.state == ReminderState.PENDING:
+            row.state = ReminderState.CANCELLED
+            row.save(update_fields=["state", "updated_at"])
+    for person_id, offset in sorted(wanted):
+        due = session.starts_at - timedelta(minutes=offset)
+        late = due < now - grace
+        row = rows.get((person_id, offset))
+        if row is None:
+            Reminder.objects.create(
+                session=session,
+                person_id=person_id,
+                offset_minutes=offset,
+                due_at=due,
+                next_attempt_at=due,
+                state=ReminderState.MISSED if late else ReminderState.PENDING,
+                message_id=_message_id(),
+            )
+        elif row.state in (ReminderState.PENDING, ReminderState.CANCELLED, ReminderState.MISSED) and (
+            row.due_at != due or row.state != ReminderState.PENDING
+        ):
+            # Follow the session's time; a cancelled or missed one comes back if its time is ahead again.
+            row.due_at, row.next_attempt_at = due, due
+            row.state = ReminderState.MISSED if late else ReminderState.PENDING
+            row.save(update_fields=["due_at", "next_attempt_at", "state", "updated_at"])
+    if moved:
+        for person_id in reminded & {person_id for person_id, _offset in wanted}:
+            _notice(session=session, person_id=person_id, kind=ReminderKind.UPDATE, now=now)
+
+
+def reminders_plan_upcoming(*, now: datetime | None = None) -> int:
+    """Re-plan every scheduled session still ahead (for members who joined or left since)."""
+    now = now or timezone.now()
+    count = 0
+    for session in Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now).select_related(
+        "committee"
+    ):
+        with transaction.atomic():
+            reminders_plan(session=session, now=now)
+        count += 1
+    return count
+
+
+def reminders_reap(*, now: datetime | None = None) -> int:
+    """Return rows claimed so long ago that their worker must have died."""
+    now = now or timezone.now()
+    stuck = now - timedelta(minutes=settings.REMINDER_STUCK_MINUTES)
+    return Reminder.objects.filter(state=ReminderState.SENDING, claimed_at__lt=stuck).update(
+        state=ReminderState.PENDING, next_attempt_at=now, claimed_at=None
+    )
+
+
+def reminders_claim(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
+    """Claim due rows (skipping rows another scanner holds) and mark them in flight."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(state=ReminderState.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[: limit or settings.REMINDER_BATCH]
+        )
+        if ids:
+            Reminder.objects.filter(pk__in=ids).update(
+                state=ReminderState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            )
+    return ids
+
+
+def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def reminders_scan(*, now: datetime | None = None, enqueue=None) -> int:
+    """One scanner pass: reap stuck rows, claim what is due, hand it to workers in chunks after
+    the claim has committed. `enqueue(ids)` sends one chunk (default: the Celery task)."""
+    from meetings.tasks import send_reminders
+
+    enqueue = enqueue or (lambda chunk: send_reminders.delay(reminder_ids=chunk))
+    reminders_reap(now=now)
+    claimed = 0
+    while ids := reminders_claim(now=now):
+        claimed += len(ids)
+        for chunk in _chunks(ids, settings.REMINDER_CHUNK):
+            enqueue(chunk)
+        if len(ids) < settings.REMINDER_BATCH:
+            break
+    return claimed
+
+
+def _backoff(attempts: int) -> timedelta:
+    delay = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+    return delay * random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not secrecy
+
+
+def _still_wanted(row: Reminder, now: datetime) -> str | None:
+    """Why the row must not be sent now (as the session is now), or None to send it."""
+    session = row.session
+    if row.kind == ReminderKind.REMINDER:
+        if session.status != SessionStatus.SCHEDULED:
+            return ReminderState.CANCELLED
+        if row.due_at != session.starts_at - timedelta(minutes=row.offset_minutes):
+            return ReminderState.PENDING  # the session moved while this row was in flight
+        if now > session.starts_at or now > row.due_at + timedelta(minutes=settings.REMINDER_GRACE_MINUTES):
+            return ReminderState.MISSED
+    elif (row.kind == ReminderKind.UPDATE) != (session.status == SessionStatus.SCHEDULED):
+        # an update for a session no longer on, or a cancellation for one that is on again
+        return ReminderState.CANCELLED
+    if not row.person.email or not row.person.receives_reminders:
+        return ReminderState.CANCELLED
+    return None
+
+
+def _temporary(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code < 500 for code, _message in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code < 500
+    return isinstance(exc, smtplib.SMTPException | OSError | socket.timeout)
+
+
+def reminders_send(*, reminder_ids: list[int], now: datetime | None = None) -> dict[str, int]:
+    """Send the claimed rows over one SMTP connection and record each outcome."""
+    from meetings.mail import reminder_message
+
+    now = now or timezone.now()
+    outcome = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    rows = (
+        Reminder.objects.filter(pk__in=reminder_ids, state=ReminderState.SENDING)
+        .select_related("session__committee", "person")
+        .order_by("pk")
+    )
+    connection = get_connection(fail_silently=False)
+    try:
+        for row in rows:
+            if reason := _still_wanted(row, now):
+                due = row.due_at
+                if reason == ReminderState.PENDING:  # follow the session to its new time
+                    due = row.session.starts_at - timedelta(minutes=row.offset_minutes)
+                Reminder.objects.filter(pk=row.pk, state=ReminderState.SENDING).update(
+                    state=reason, claimed_at=None, due_at=due, next_attempt_at=due
+                )
+                outcome["skipped"] += 1
+                continue
+            message = reminder_message(row, connection=connection)
+            try:
+                message.send()
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+                connection.close()  # a broken connection is not reused
+                temporary = _temporary(exc)
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                if temporary and row.attempts < settings.REMINDER_MAX_ATTEMPTS:
+                    Reminder.objects.filter(pk=row.pk).update(
+                        state=ReminderState.PENDING,
+                        next_attempt_at=now + _backoff(row.attempts),
+                        claimed_at=None,
+                        last_error=error,
+                    )
+                    outcome["retry"] += 1
+                else:
+                    Reminder.objects.filter(pk=row.pk).update(
+                        state=ReminderState.FAILED, claimed_at=None, last_error=error
+                    )
+                    outcome["failed"] += 1
+                log.warning("reminder %s not sent: %s", row.pk, error)
+                continue
+            Reminder.objects.filter(pk=row.pk).update(
+                state=ReminderState.SENT,
+                sent_at=timezone.now(),
+                sent_sequence=row.session.sequence,
+                claimed_at=None,
+                last_error="",
+            )
+            outcome["sent"] += 1
+    finally:
+        connection.close()
+    return outcome
+
+
+def reminders_retry_failed(*, ids: Iterable[int], now: datetime | None = None) -> int:
+    """Put failed rows back in the queue, now."""
+    now = now or timezone.now()
+    return Reminder.objects.filter(pk__in=list(ids), state=ReminderState.FAILED).update(
+        state=ReminderState.PENDING, next_attempt_at=now, attempts=0
+    )
+
+
+def reminders_send_now(*, ids: Iterable[int], now: datetime | None = None) -> int:
+    """Make pending rows due now (the scanner sends them on its next pass)."""
+    now = now or timezone.now()
+    return Reminder.objects.filter(pk__in=list(ids), state=ReminderState.PENDING).update(next_attempt_at=now)

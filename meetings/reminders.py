@@ -229,6 +229,7 @@ def reminders_send(*, reminder_ids: list[int], now: datetime | None = None) -> d
                 continue
             message = reminder_message(row, connection=connection)
             try:
+                connection.open()  # once per chunk: send() then leaves it open for the next row
                 message.send()
             except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
                 connection.close()  # a broken connection is not reused

@@ -1,0 +1,314 @@
+import threading
+from datetime import UTC, date, datetime, timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from icalendar import Calendar
+
+from committees.choices import Role
+from meetings.choices import ReminderKind, ReminderState
+from meetings.models import Reminder
+from meetings.reminders import reminders_claim, reminders_reap, reminders_scan, reminders_send
+from meetings.services import session_cancel, session_create, session_update
+from tests.factories import CommitteeFactory, InviteeFactory, MembershipFactory, PersonFactory
+from tests.smtp import smtp  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+START = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # Monday 10:00 in Santiago (UTC-3), 08:00 in Lima
+
+
+@pytest.fixture
+def committee():
+    committee = CommitteeFactory(
+        name_en="Migration Committee",
+        name_es="Comité de Migración",
+        reminder_offsets=[1440, 60],
+        secretariat_email="secretariat@committee.example",
+    )
+    chair = PersonFactory(
+        full_name="Alberto van Klaveren", email="chair@cl.example", preferred_language="es", timezone="America/Santiago"
+    )
+    member = PersonFactory(
+        full_name="Hugo de Zela",
+        email="member@pe.example",
+        preferred_language="en",
+        timezone="America/Lima",
+        country="PE",
+    )
+    MembershipFactory(committee=committee, person=chair, role=Role.CO_CHAIR, delegation="CL")
+    MembershipFactory(committee=committee, person=member, role=Role.CO_CHAIR, delegation="PE")
+    MembershipFactory(committee=committee, person=PersonFactory(email=""))  # no address
+    MembershipFactory(committee=committee, person=PersonFactory(receives_reminders=False))  # opted out
+    MembershipFactory(committee=committee, person=PersonFactory(), end_date=date(2026, 11, 30))  # gone by then
+    committee.chair, committee.member = chair, member
+    return committee
+
+
+def _session(committee, **overrides):
+    fields = {
+        "committee": committee,
+        "title": "Second session",
+        "starts_at": START,
+        "ends_at": START + timedelta(hours=2),
+        "timezone": "America/Santiago",
+        "venue": "Ministry of Foreign Affairs, Santiago",
+        "host_country": "CL",
+        "now": NOW,
+        **overrides,
+    }
+    return session_create(**fields)
+
+
+def _rows(session) -> set[tuple]:
+    return set(session.reminders.values_list("person__full_name", "kind", "offset_minutes", "due_at", "state"))
+
+
+def test_planned_for_active_members_with_an_address(committee):
+    session = _session(committee)
+    guest = InviteeFactory(session=session, person=PersonFactory(full_name="Guest", email="guest@example.org"))
+    from meetings.reminders import reminders_plan
+
+    reminders_plan(session=session, now=NOW)
+    day, hour = START - timedelta(days=1), START - timedelta(hours=1)
+    assert _rows(session) == {
+        (name, "reminder", offset, due, "pending")
+        for name in ("Alberto van Klaveren", "Hugo de Zela", guest.person.full_name)
+        for offset, due in ((1440, day), (60, hour))
+    }
+    ids = set(session.reminders.values_list("message_id", flat=True))
+    assert len(ids) == 6 and all(m.startswith("<reminder.") and m.endswith("@committee-tracker.example>") for m in ids)
+
+
+def test_session_override_and_past_offsets_missed(committee):
+    # planned 2 h before the start: the 24 h reminder is already past its grace, the 1 h one is ahead
+    session = _session(committee, now=START - timedelta(hours=2))
+    assert {(r[2], r[4]) for r in _rows(session)} == {(1440, "missed"), (60, "pending")}
+    session_update(session=session, data={"title": "Same"}, now=START - timedelta(hours=2))
+    session.reminder_offsets = [30]
+    session.save()
+    from meetings.reminders import reminders_plan
+
+    reminders_plan(session=session, now=START - timedelta(hours=2))
+    assert {(r[2], r[4]) for r in _rows(session)} == {(1440, "missed"), (60, "cancelled"), (30, "pending")}
+
+
+def test_moving_a_session_moves_pending_reminders_and_tells_those_reminded(committee):
+    session = _session(committee)
+    session.reminders.filter(person=committee.chair, offset_minutes=1440).update(state=ReminderState.SENT)
+    later = START + timedelta(days=7)
+    with time_machine.travel(NOW, tick=False):
+        session_update(session=session, data={"starts_at": later, "ends_at": later + timedelta(hours=2)}, now=NOW)
+        session_update(session=session, data={"venue": "Arica"}, now=NOW + timedelta(seconds=20))  # within a minute
+    pending = session.reminders.filter(kind=ReminderKind.REMINDER, state=ReminderState.PENDING)
+    assert {r.due_at for r in pending} == {later - timedelta(days=1), later - timedelta(hours=1)}
+    notices = list(session.reminders.filter(kind=ReminderKind.UPDATE).values_list("person", "state", "due_at"))
+    assert notices == [(committee.chair.pk, "pending", NOW + timedelta(seconds=80))]  # one, debounced
+
+
+def test_cancelling_cancels_pending_and_notifies_those_reminded(committee):
+    session = _session(committee)
+    session.reminders.filter(person=committee.member, offset_minutes=1440).update(state=ReminderState.SENT)
+    session_cancel(session=session)
+    assert set(session.reminders.values_list("person", "kind", "state")) == {
+        (committee.chair.pk, "reminder", "cancelled"),
+        (committee.member.pk, "reminder", "sent"),
+        (committee.member.pk, "reminder", "cancelled"),
+        (committee.member.pk, "cancellation", "pending"),
+    }
+    session_update(session=session, data={"status": "scheduled"}, now=NOW)  # reinstated
+    assert set(session.reminders.values_list("person", "kind", "state")) == {
+        (committee.chair.pk, "reminder", "pending"),
+        (committee.member.pk, "reminder", "sent"),
+        (committee.member.pk, "reminder", "pending"),
+        (committee.member.pk, "cancellation", "cancelled"),
+    }
+
+
+def test_claim_marks_in_flight_once(committee):
+    _session(committee)
+    due = START - timedelta(days=1)
+    assert reminders_claim(now=due - timedelta(seconds=1)) == []
+    ids = reminders_claim(now=due)
+    assert len(ids) == 2
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("state", "attempts", "claimed_at")) == {
+        ("sending", 1, due)
+    }
+    assert reminders_claim(now=due) == []
+    enqueued: list[list[int]] = []
+    Reminder.objects.filter(pk__in=ids).update(state=ReminderState.PENDING)
+    assert reminders_scan(now=due, enqueue=enqueued.append) == 2
+    assert sorted(pk for chunk in enqueued for pk in chunk) == sorted(ids)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_scanners_claim_disjoint_rows(committee, settings):
+    settings.REMINDER_BATCH = 3
+    for week in range(4):
+        _session(committee, starts_at=START + timedelta(weeks=week), ends_at=START + timedelta(weeks=week, hours=1))
+    barrier = threading.Barrier(2)
+    claimed: list[list[int]] = []
+
+    def scan() -> None:
+        try:
+            barrier.wait()
+            while ids := reminders_claim(now=START + timedelta(weeks=5)):
+                claimed.append(ids)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scan) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [pk for batch in claimed for pk in batch]
+    assert sorted(every) == sorted(Reminder.objects.values_list("pk", flat=True))  # each row exactly once
+    assert len(every) == 16
+
+
+def test_reaper_returns_rows_of_a_dead_worker(committee, settings):
+    _session(committee)
+    ids = reminders_claim(now=START - timedelta(days=1))
+    assert reminders_reap(now=START - timedelta(days=1) + timedelta(minutes=settings.REMINDER_STUCK_MINUTES)) == 0
+    assert reminders_reap(now=START - timedelta(days=1) + timedelta(minutes=settings.REMINDER_STUCK_MINUTES + 1)) == 2
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"pending"}
+
+
+def _send_due(at: datetime) -> dict:
+    with time_machine.travel(at, tick=False):
+        return reminders_send(reminder_ids=reminders_claim(now=at), now=at)
+
+
+def test_sent_over_one_connection_with_stable_message_ids(committee, smtp):  # noqa: F811
+    session = _session(committee)
+    rows = {r.person_id: r for r in session.reminders.filter(offset_minutes=1440)}
+    assert _send_due(START - timedelta(days=1)) == {"sent": 2, "retry": 0, "failed": 0, "skipped": 0}
+    assert smtp.connections == 1
+    assert sorted(m["Message-ID"] for m in smtp.messages) == sorted(r.message_id for r in rows.values())
+    assert sorted(rcpts for _sender, rcpts in smtp.envelopes) == [["chair@cl.example"], ["member@pe.example"]]
+    sent = Reminder.objects.filter(offset_minutes=1440)
+    assert set(sent.values_list("state", "sent_sequence", "attempts", "last_error")) == {("sent", 0, 1, "")}
+
+
+def test_mail_in_each_language_and_zone(committee, smtp):  # noqa: F811
+    session = _session(committee, title="Documents and visas")
+    from meetings.models import AgendaItem
+
+    session_update(
+        session=session,
+        data={},
+        agenda=[AgendaItem(title="Visas", duration_minutes=30, presenter=committee.member)],
+        now=NOW,
+    )
+    _send_due(START - timedelta(days=1))
+    by_recipient = {m["To"].addresses[0].addr_spec: m for m in smtp.messages}
+    spanish, english = by_recipient["chair@cl.example"], by_recipient["member@pe.example"]
+    assert spanish["Subject"].strip() == "Recordatorio: Comité de Migración, sesión 1 — Documents and visas"
+    assert english["Subject"].strip() == "Reminder: Migration Committee, session 1 — Documents and visas"
+    assert spanish.get_body(("plain",)).get_content().splitlines()[:8] == [
+        "Le recordamos la sesión 1 del Comité de Migración.",
+        "",
+        "Documents and visas",
+        "",
+        "Su hora: 2026-12-07 10:00 UTC-03:00 (America/Santiago)",
+        "Lima: 2026-12-07 08:00 UTC-05:00 (America/Lima)",
+        "Termina: 2026-12-07 12:00 UTC-03:00 (America/Santiago)",
+        "Sede: Ministry of Foreign Affairs, Santiago, Chile",
+    ]
+    assert english["From"] == "Migration Committee <secretariat@committee.example>"
+    text = english.get_body(("plain",)).get_content()
+    assert text.splitlines()[:9] == [
+        "A reminder of session 1 of the Migration Committee.",
+        "",
+        "Documents and visas",
+        "",
+        "Your time: 2026-12-07 08:00 UTC-05:00 (America/Lima)",
+        "At the venue: 2026-12-07 10:00 UTC-03:00 (America/Santiago)",
+        "Ends: 2026-12-07 10:00 UTC-05:00 (America/Lima)",
+        "Venue: Ministry of Foreign Affairs, Santiago, Chile",
+        "",
+    ]
+    assert "1. Visas — Hugo de Zela (30 minutes)" in text
+    assert "<h1>Documents and visas</h1>" in english.get_body(("html",)).get_content()
+    (attachment,) = [part for part in english.iter_attachments() if part.get_content_type() == "text/calendar"]
+    calendar = Calendar.from_ical(attachment.get_content())
+    assert calendar["METHOD"] == "REQUEST"
+    (event,) = calendar.walk("VEVENT")
+    assert (str(event["UID"]), event["SEQUENCE"]) == (session.uid, 0)
+    assert str(event["ATTENDEE"]) == "mailto:member@pe.example"
+    assert str(event["ORGANIZER"]) == "mailto:secretariat@committee.example"
+    assert event.decoded("DTSTART").astimezone(UTC) == START
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "venue_line"),
+    [
+        # Santiago in summer time (UTC-3) and, after 5 April 2026, in winter time (UTC-4)
+        (datetime(2026, 4, 3, 13, 0, tzinfo=UTC), "At the venue: 2026-04-03 10:00 UTC-03:00 (America/Santiago)"),
+        (datetime(2026, 4, 6, 14, 0, tzinfo=UTC), "At the venue: 2026-04-06 10:00 UTC-04:00 (America/Santiago)"),
+    ],
+)
+def test_times_on_both_sides_of_a_santiago_clock_change(committee, smtp, starts_at, venue_line):  # noqa: F811
+    now = starts_at - timedelta(days=3)
+    _session(committee, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1), now=now)
+    _send_due(starts_at - timedelta(days=1))
+    english = next(m for m in smtp.messages if m["To"].addresses[0].addr_spec == "member@pe.example")
+    lines = english.get_body(("plain",)).get_content().splitlines()
+    local = starts_at.astimezone(__import__("zoneinfo").ZoneInfo("America/Lima"))
+    assert lines[4] == f"Your time: {local:%Y-%m-%d %H:%M} UTC-05:00 (America/Lima)"
+    assert lines[5] == venue_line
+
+
+def test_temporary_failure_retries_with_backoff_and_permanent_fails(committee, smtp):  # noqa: F811
+    _session(committee)
+    at = START - timedelta(days=1)
+    smtp.refuse_with = "451 4.3.0 Try again later"
+    assert _send_due(at) == {"sent": 0, "retry": 2, "failed": 0, "skipped": 0}
+    rows = Reminder.objects.filter(offset_minutes=1440)
+    for row in rows:
+        assert (row.state, row.attempts) == ("pending", 1)
+        assert timedelta(seconds=30) <= row.next_attempt_at - at <= timedelta(seconds=90)
+        assert row.last_error.startswith("SMTPDataError: (451")
+    message_ids = set(rows.values_list("message_id", flat=True))
+    smtp.refuse_with = "550 5.1.1 No such user"
+    assert _send_due(at + timedelta(minutes=2)) == {"sent": 0, "retry": 0, "failed": 2, "skipped": 0}
+    assert set(rows.values_list("state", "attempts")) == {("failed", 2)}
+    assert set(rows.values_list("message_id", flat=True)) == message_ids  # stable across attempts
+
+
+def test_unreachable_server_is_temporary(committee, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    _session(committee)
+    assert _send_due(START - timedelta(days=1))["retry"] == 2
+    assert set(Reminder.objects.filter(offset_minutes=1440).values_list("state", flat=True)) == {"pending"}
+
+
+def test_rechecked_before_sending(committee, smtp):  # noqa: F811
+    session = _session(committee)
+    at = START - timedelta(days=1)
+    ids = reminders_claim(now=at)
+    later = START + timedelta(days=2)
+    session_update(session=session, data={"starts_at": later, "ends_at": later + timedelta(hours=2)}, now=at)
+    assert reminders_send(reminder_ids=ids, now=at) == {"sent": 0, "retry": 0, "failed": 0, "skipped": 2}
+    assert smtp.messages == []
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("state", "due_at")) == {
+        ("pending", later - timedelta(days=1))
+    }
+
+
+def test_dispatch_reminders_command(committee, smtp):  # noqa: F811
+    _session(committee)
+    out = StringIO()
+    with time_machine.travel(START - timedelta(minutes=59), tick=False):
+        call_command("dispatch_reminders", stdout=out)
+    assert out.getvalue() == (
+        "Reminders: 2 sent, 0 to retry, 0 failed, 2 no longer due, 0 returned from a stopped worker.\n"
+    )
+    assert len(smtp.messages) == 2
+    assert set(Reminder.objects.values_list("offset_minutes", "state")) == {(1440, "missed"), (60, "sent")}

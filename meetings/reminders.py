@@ -167,7 +167,8 @@ def reminders_scan(*, now: datetime | None = None, enqueue=None) -> int:
     while ids := reminders_claim(now=now):
         claimed += len(ids)
         for chunk in _chunks(ids, settings.REMINDER_CHUNK):
-            enqueue(chunk)
+            # Only once the claim is committed (at once when no transaction is open around us).
+            transaction.on_commit(lambda chunk=chunk: enqueue(chunk))
         if len(ids) < settings.REMINDER_BATCH:
             break
     return claimed

@@ -129,7 +129,7 @@ def test_cancelling_cancels_pending_and_notifies_those_reminded(committee):
     }
 
 
-def test_claim_marks_in_flight_once(committee):
+def test_claim_marks_in_flight_once(committee, django_capture_on_commit_callbacks):
     _session(committee)
     due = START - timedelta(days=1)
     assert reminders_claim(now=due - timedelta(seconds=1)) == []
@@ -141,7 +141,9 @@ def test_claim_marks_in_flight_once(committee):
     assert reminders_claim(now=due) == []
     enqueued: list[list[int]] = []
     Reminder.objects.filter(pk__in=ids).update(state=ReminderState.PENDING)
-    assert reminders_scan(now=due, enqueue=enqueued.append) == 2
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert reminders_scan(now=due, enqueue=enqueued.append) == 2
+    assert len(callbacks) == 1  # one chunk, sent after the claim commits
     assert sorted(pk for chunk in enqueued for pk in chunk) == sorted(ids)
 
 
@@ -312,3 +314,41 @@ def test_dispatch_reminders_command(committee, smtp):  # noqa: F811
     )
     assert len(smtp.messages) == 2
     assert set(Reminder.objects.values_list("offset_minutes", "state")) == {(1440, "missed"), (60, "sent")}
+
+
+def test_admin_reminder_log_and_actions(committee, admin_client):
+    session = _session(committee)
+    rows = list(session.reminders.order_by("pk"))
+    Reminder.objects.filter(pk=rows[0].pk).update(state=ReminderState.FAILED, last_error="SMTPDataError: 550")
+    response = admin_client.get("/admin/meetings/reminder/", {"state__exact": "failed"})
+    assert list(response.context["cl"].result_list) == [rows[0]]
+    with time_machine.travel(NOW, tick=False):
+        response = admin_client.post(
+            "/admin/meetings/reminder/",
+            {"action": "retry_failed", "_selected_action": [str(r.pk) for r in rows]},
+            follow=True,
+        )
+    assert [str(m) for m in response.context["messages"]] == ["1 reminder queued again."]
+    assert Reminder.objects.get(pk=rows[0].pk).state == "pending"
+    with time_machine.travel(NOW, tick=False):
+        response = admin_client.post(
+            "/admin/meetings/reminder/", {"action": "send_now", "_selected_action": [str(rows[1].pk)]}, follow=True
+        )
+    assert [str(m) for m in response.context["messages"]] == ["1 reminder will go out with the next scan."]
+    assert Reminder.objects.get(pk=rows[1].pk).next_attempt_at == NOW
+    page = admin_client.get(f"/admin/meetings/session/{session.pk}/change/").content.decode()
+    assert "Reminders (planned and sent)" in page
+    assert page.count('<td class="field-state">') == 4  # the session's four rows, read-only
+
+
+def test_reminder_log_queries_do_not_grow(committee, admin_client):
+    from django.test.utils import CaptureQueriesContext
+
+    _session(committee)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get("/admin/meetings/reminder/")
+    for week in range(1, 6):
+        _session(committee, starts_at=START + timedelta(weeks=week), ends_at=START + timedelta(weeks=week, hours=1))
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get("/admin/meetings/reminder/")
+    assert len(few) == len(many)

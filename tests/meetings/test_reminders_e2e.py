@@ -1,0 +1,68 @@
+"""Reminders end to end through real parts: the scanner task and the send task run in a real
+Celery worker, on the broker the settings name (Redis in CI, the filesystem broker by default),
+and the mail goes to a real SMTP server."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.utils import timezone
+from icalendar import Calendar
+
+from config.celery import app
+from meetings.choices import ReminderState
+from meetings.models import Reminder
+from meetings.services import session_create
+from meetings.tasks import scan_due_reminders
+from tests.factories import CommitteeFactory, MembershipFactory, PersonFactory
+from tests.smtp import smtp  # noqa: F401 - the fixture
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker():
+    app.control.purge()  # nothing left over from another run
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as running:
+        yield running
+
+
+def _wait_for(predicate, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_each_member_gets_exactly_one_mail(worker, smtp):  # noqa: F811
+    committee = CommitteeFactory(reminder_offsets=[60], secretariat_email="secretariat@committee.example")
+    people = [PersonFactory(email=f"member{n}@example.org", preferred_language=("es", "en")[n % 2]) for n in range(5)]
+    for person in people:
+        MembershipFactory(committee=committee, person=person)
+    starts = timezone.now() + timedelta(minutes=60, seconds=-5)  # the 1 h reminders are due now
+    session = session_create(
+        committee=committee,
+        title="Border coordination",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        timezone="America/Lima",
+        venue="Lima",
+        host_country="PE",
+    )
+    scan_due_reminders.delay()
+    _wait_for(lambda: len(smtp.messages) == 5 and not Reminder.objects.exclude(state=ReminderState.SENT).exists())
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp.messages) == sorted(p.email for p in people)
+    assert sorted(m["Message-ID"] for m in smtp.messages) == sorted(
+        Reminder.objects.values_list("message_id", flat=True)
+    )
+    for message in smtp.messages:
+        (attachment,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+        (event,) = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+        assert (str(event["UID"]), event["SEQUENCE"]) == (session.uid, 0)
+    # Scanning again sends nothing more.
+    scan_due_reminders.delay()
+    time.sleep(3)
+    assert len(smtp.messages) == 5

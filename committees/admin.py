@@ -166,7 +166,16 @@ class PersonForm(forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = ("full_name", "position", "organisation", "country", "email", "preferred_language", "timezone")
+        fields = (
+            "full_name",
+            "position",
+            "organisation",
+            "country",
+            "email",
+            "preferred_language",
+            "timezone",
+            "receives_reminders",
+        )
 
 
 @admin.register(Person)
@@ -187,7 +196,7 @@ class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelA
     search_fields = ("full_name", "email", "organisation", "position")
     fieldsets = (
         (None, {"fields": ("full_name", "position", "organisation", "country")}),
-        (_("Contact"), {"fields": ("email", "preferred_language", "timezone")}),
+        (_("Contact"), {"fields": ("email", "preferred_language", "timezone", "receives_reminders")}),
     )
 
     def get_queryset(self, request):

@@ -24,6 +24,7 @@ from meetings.services import (
 )
 from tracker.admin import ConflictSafeAdminMixin
 from tracker.forms import (
+    ReminderOffsetsField,
     RuleCheckedModelForm,
     TimeZoneField,
     WallClockField,
@@ -39,6 +40,12 @@ class SessionAdminForm(RuleCheckedModelForm):
     starts_at = WallClockField(label=_("Starts"), help_text=_("Local time at the venue."))
     ends_at = WallClockField(label=_("Ends"), help_text=_("Local time at the venue."))
     timezone = TimeZoneField(label=_("Venue time zone"), help_text=_("The zone of the venue, e.g. America/Santiago."))
+    reminder_offsets = ReminderOffsetsField(
+        label=_("Reminders"),
+        required=False,
+        blank_means=None,
+        help_text=_("Empty: the committee's. Otherwise e.g. 7d, 24h, 1h (d = days, h = hours, m = minutes)."),
+    )
 
     rule_constraints = ("session_ends_after_start", "session_number_unique_per_committee")
 
@@ -55,6 +62,7 @@ class SessionAdminForm(RuleCheckedModelForm):
             "timezone",
             "venue",
             "host_country",
+            "reminder_offsets",
         )
         widgets = {"title": forms.TextInput(attrs={"size": 80}), "venue": forms.TextInput(attrs={"size": 80})}
 
@@ -249,6 +257,7 @@ class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
         return (
             (None, {"fields": ["committee", "number", "title", "description", "status"]}),
             (_("When and where"), {"fields": [*when, "venue", "host_country"]}),
+            (_("Reminders"), {"fields": ["reminder_offsets"]}),
             (_("Record"), {"fields": ["sequence", "created_at", "updated_at"], "classes": ["collapse"]}),
         )
 

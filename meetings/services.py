@@ -293,7 +293,18 @@ def session_create(
     return session_save(session=session, agenda=list(agenda), now=now)
 
 
-_UPDATABLE = {"number", "title", "description", "status", "starts_at", "ends_at", "timezone", "venue", "host_country"}
+_UPDATABLE = {
+    "number",
+    "title",
+    "description",
+    "status",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "venue",
+    "host_country",
+    "reminder_offsets",
+}
 
 
 def session_update(

@@ -76,8 +76,10 @@ class TimeZoneField(forms.ChoiceField):
 class ReminderOffsetsField(forms.CharField):
     """Offsets typed as "7d, 24h, 1h", kept as a list of minutes."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, blank_means=(), **kwargs) -> None:
+        """`blank_means`: the value of an empty field ([] for "no reminders", None for "inherit")."""
         kwargs.setdefault("help_text", _("Comma-separated, e.g. 7d, 24h, 1h (d = days, h = hours, m = minutes)."))
+        self.blank_means = [] if blank_means == () else blank_means
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
@@ -87,11 +89,11 @@ class ReminderOffsetsField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value)
-        return offsets_parse(text) if text else []
+        return offsets_parse(text) if text else self.blank_means
 
     def has_changed(self, initial, data) -> bool:
         try:
-            return self.to_python(data) != (initial or [])
+            return self.to_python(data) != (initial if initial is not None else self.blank_means)
         except ValidationError:
             return True
 

@@ -352,3 +352,89 @@ def test_reminder_log_queries_do_not_grow(committee, admin_client):
     with CaptureQueriesContext(connection) as many:
         admin_client.get("/admin/meetings/reminder/")
     assert len(few) == len(many)
+
+
+def test_update_and_cancellation_notices_are_sent(committee, smtp):  # noqa: F811
+    session = _session(committee)
+    _send_due(START - timedelta(days=1))  # both co-chairs reminded
+    smtp.messages.clear()
+    later = START + timedelta(hours=3)
+    session_update(
+        session=session,
+        data={"starts_at": later, "ends_at": later + timedelta(hours=2)},
+        now=START - timedelta(hours=20),
+    )
+    _send_due(START - timedelta(hours=20) + timedelta(minutes=2))
+    assert sorted(m["Subject"].strip() for m in smtp.messages) == [
+        "Cambio: Comité de Migración, sesión 1 — Second session",
+        "Changed: Migration Committee, session 1 — Second session",
+    ]
+    (ics,) = [p for p in smtp.messages[0].iter_attachments() if p.get_content_type() == "text/calendar"]
+    (event,) = Calendar.from_ical(ics.get_content()).walk("VEVENT")
+    assert (event["SEQUENCE"], event.decoded("DTSTART").astimezone(UTC)) == (1, later)
+    smtp.messages.clear()
+    session_cancel(session=session)
+    _send_due(START - timedelta(hours=19))
+    assert len(smtp.messages) == 2
+    calendars = [
+        Calendar.from_ical(p.get_content())
+        for m in smtp.messages
+        for p in m.iter_attachments()
+        if p.get_content_type() == "text/calendar"
+    ]
+    assert [
+        (str(c["METHOD"]), str(c.walk("VEVENT")[0]["STATUS"]), c.walk("VEVENT")[0]["SEQUENCE"]) for c in calendars
+    ] == [("CANCEL", "CANCELLED", 2)] * 2
+    # nothing more for a cancelled session
+    assert not Reminder.objects.filter(session=session, state=ReminderState.PENDING).exists()
+
+
+def test_hostile_title_cannot_add_a_header(committee, smtp):  # noqa: F811
+    session = _session(committee)
+    type(session).objects.filter(pk=session.pk).update(title="Hi\r\nBcc: spy@example.org\r\nX-Evil: 1")
+    _send_due(START - timedelta(days=1))
+    for message in smtp.messages:
+        assert "Bcc" not in message and "X-Evil" not in message
+        assert message["Subject"].strip().endswith("Hi Bcc: spy@example.org X-Evil: 1")
+    assert sorted(rcpts for _sender, rcpts in smtp.envelopes) == [["chair@cl.example"], ["member@pe.example"]]
+
+
+def test_admin_session_reminder_override(committee, admin_client):
+    def post(offsets: str):
+        data = {
+            "committee": str(committee.pk),
+            "number": "",
+            "title": "T",
+            "description": "",
+            "status": "scheduled",
+            "starts_at": "2030-01-07T10:00",
+            "ends_at": "2030-01-07T11:00",
+            "timezone": "America/Santiago",
+            "venue": "Santiago",
+            "host_country": "CL",
+            "reminder_offsets": offsets,
+        }
+        for prefix in ("agenda_items", "invitees", "reminders"):
+            data.update(
+                {
+                    f"{prefix}-TOTAL_FORMS": "0",
+                    f"{prefix}-INITIAL_FORMS": "0",
+                    f"{prefix}-MIN_NUM_FORMS": "0",
+                    f"{prefix}-MAX_NUM_FORMS": "1000",
+                }
+            )
+        return admin_client.post("/admin/meetings/session/add/", data)
+
+    assert post("3d").status_code == 302
+    session = committee.sessions.get()
+    assert (session.reminder_offsets, sorted(set(session.reminders.values_list("offset_minutes", flat=True)))) == (
+        [4320],
+        [4320],
+    )
+    session.delete()
+    assert post("").status_code == 302
+    session = committee.sessions.get()
+    assert (session.reminder_offsets, sorted(set(session.reminders.values_list("offset_minutes", flat=True)))) == (
+        None,
+        [60, 1440],
+    )

@@ -20,7 +20,11 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("calendar/<str:token>.ics", CalendarFeedView.as_view(), name="calendar-feed"),
+    re_path(
+        r"^calendar/(?P<token>[-A-Za-z0-9_]{1,40}\.[-A-Za-z0-9_]{1,100})\.ics$",
+        CalendarFeedView.as_view(),
+        name="calendar-feed",
+    ),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -2,7 +2,8 @@
 venue's (and both capitals'), the agenda, and an invitation (.ics) their calendar can file."""
 
 import unicodedata
-from email.utils import formataddr
+from datetime import timedelta
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -48,16 +49,18 @@ def invitation(row: Reminder) -> bytes:
     event = session_event(session)
     if row.kind == ReminderKind.CANCELLATION:
         event["STATUS"] = vText("CANCELLED")
-    organizer = vCalAddress(f"mailto:{session.committee.secretariat_email or settings.DEFAULT_FROM_EMAIL}")
+    organizer = vCalAddress(
+        f"mailto:{parseaddr(session.committee.secretariat_email or settings.DEFAULT_FROM_EMAIL)[1]}"
+    )
     organizer.params["CN"] = vText(_one_line(session.committee.name_en))
     event["ORGANIZER"] = organizer
     attendee = vCalAddress(f"mailto:{person.email}")
     attendee.params.update({"CN": vText(_one_line(person.full_name)), "ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"})
     event.add("attendee", attendee)
     calendar.add_component(event)
-    first, last = session.starts_at.date(), session.ends_at.date()
     calendar.add_missing_timezones(
-        first_date=first.replace(year=first.year - 1), last_date=last.replace(year=last.year + 1)
+        first_date=session.starts_at.date() - timedelta(days=366),
+        last_date=session.ends_at.date() + timedelta(days=366),
     )
     return calendar.to_ical()
 
@@ -100,5 +103,5 @@ def reminder_message(row: Reminder, *, connection=None) -> EmailMultiAlternative
     )
     message.attach_alternative(html, "text/html")
     method = "CANCEL" if row.kind == ReminderKind.CANCELLATION else "REQUEST"
-    message.attach("invitation.ics", invitation(row), f"text/calendar; method={method}; charset=utf-8")
+    message.attach("invitation.ics", invitation(row), f"text/calendar; method={method}")
     return message

@@ -194,6 +194,8 @@ class Reminder(TimeStampedModel):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"))
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # Which claim holds the row in flight: only that claim's worker may send it or record its outcome.
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     sent_sequence = models.PositiveIntegerField(_("calendar sequence sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

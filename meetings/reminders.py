@@ -15,6 +15,7 @@ import socket
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
@@ -24,6 +25,7 @@ from django.utils import timezone
 from committees.models import Person
 from meetings.choices import ReminderKind, ReminderState, SessionStatus
 from meetings.models import Reminder, Session
+from tracker.timezones import to_zone
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def _message_id() -> str:
 def reminder_recipients(*, session: Session) -> list[Person]:
     """Members active on the session's day and the session's invitees, with an e-mail address
     and reminders on; each person once."""
-    day: date = timezone.localtime(session.starts_at, timezone=timezone.get_fixed_timezone(0)).date()
+    day: date = to_zone(session.starts_at, session.timezone).date()  # the day at the venue
     members = Person.objects.filter(
         Q(memberships__committee_id=session.committee_id, memberships__start_date__lte=day)
         & (Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=day))
@@ -54,10 +56,8 @@ def _offsets(session: Session) -> list[int]:
 def _notice(*, session: Session, person_id: int, kind: str, now: datetime) -> None:
     """One pending notice per person and kind: further changes within the debounce join it."""
     due = now + timedelta(seconds=settings.REMINDER_DEBOUNCE_SECONDS)
-    pending = Reminder.objects.filter(session=session, person_id=person_id, kind=kind, state=ReminderState.PENDING)
-    if pending.exists():
-        pending.update(due_at=due, next_attempt_at=due)
-        return
+    if Reminder.objects.filter(session=session, person_id=person_id, kind=kind, state=ReminderState.PENDING).exists():
+        return  # the pending notice goes out at its first time, showing the session as it is then
     Reminder.objects.create(
         session=session, person_id=person_id, kind=kind, due_at=due, next_attempt_at=due, message_id=_message_id()
     )
@@ -70,7 +70,9 @@ def reminders_plan(*, session: Session, moved: bool = False, now: datetime | Non
     now = now or timezone.now()
     grace = timedelta(minutes=settings.REMINDER_GRACE_MINUTES)
     rows = {(r.person_id, r.offset_minutes): r for r in session.reminders.filter(kind=ReminderKind.REMINDER)}
-    reminded = set(session.reminders.filter(state=ReminderState.SENT).values_list("person_id", flat=True))
+    # In flight counts as reminded: that mail may go out before or after this change.
+    in_or_out = (ReminderState.SENT, ReminderState.SENDING)
+    reminded = set(session.reminders.filter(state__in=in_or_out).values_list("person_id", flat=True))
     pending_notices = session.reminders.filter(state=ReminderState.PENDING).exclude(kind=ReminderKind.REMINDER)
 
     if session.status != SessionStatus.SCHEDULED:
@@ -114,29 +116,45 @@ def reminders_plan(*, session: Session, moved: bool = False, now: datetime | Non
 
 def reminders_plan_upcoming(*, now: datetime | None = None) -> int:
     """Re-plan every scheduled session still ahead (for members who joined or left since)."""
+    from committees.services import committee_lock
+
     now = now or timezone.now()
     count = 0
-    for session in Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now).select_related(
-        "committee"
-    ):
+    upcoming = Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now)
+    for session_id, committee_id in list(upcoming.values_list("pk", "committee_id")):
         with transaction.atomic():
-            reminders_plan(session=session, now=now)
-        count += 1
+            committee_lock(committee_id=committee_id)  # as every session write does
+            fresh = Session.objects.select_related("committee").filter(pk=session_id, status=SessionStatus.SCHEDULED)
+            session = fresh.first()  # it may have changed since the list was read
+            if session is not None:
+                reminders_plan(session=session, now=now)
+                count += 1
     return count
 
 
 def reminders_reap(*, now: datetime | None = None) -> int:
-    """Return rows claimed so long ago that their worker must have died."""
+    """Return rows whose worker stopped touching them (it died, or its chunk waited too long in
+    the queue); its claim token no longer matches, so it can neither send nor record them.
+    Rows already tried the maximum number of times end as failed."""
     now = now or timezone.now()
-    stuck = now - timedelta(minutes=settings.REMINDER_STUCK_MINUTES)
-    return Reminder.objects.filter(state=ReminderState.SENDING, claimed_at__lt=stuck).update(
-        state=ReminderState.PENDING, next_attempt_at=now, claimed_at=None
+    stuck = Reminder.objects.filter(
+        state=ReminderState.SENDING, claimed_at__lt=now - timedelta(minutes=settings.REMINDER_STUCK_MINUTES)
     )
+    given_up = stuck.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+        state=ReminderState.FAILED,
+        claimed_at=None,
+        claim_token="",
+        last_error="Left in flight at the last attempt (its worker stopped or its chunk waited too long).",
+    )
+    returned = stuck.update(state=ReminderState.PENDING, next_attempt_at=now, claimed_at=None, claim_token="")
+    return given_up + returned
 
 
-def reminders_claim(*, now: datetime | None = None, limit: int | None = None) -> list[int]:
-    """Claim due rows (skipping rows another scanner holds) and mark them in flight."""
+def reminders_claim(*, now: datetime | None = None, limit: int | None = None) -> tuple[list[int], str]:
+    """Claim due rows (skipping rows another scanner holds) and mark them in flight under a new
+    claim token: only a worker holding it may send them or record how it went."""
     now = now or timezone.now()
+    token = secrets.token_hex(16)
     with transaction.atomic():
         ids = list(
             Reminder.objects.select_for_update(skip_locked=True)
@@ -146,9 +164,9 @@ def reminders_claim(*, now: datetime | None = None, limit: int | None = None) ->
         )
         if ids:
             Reminder.objects.filter(pk__in=ids).update(
-                state=ReminderState.SENDING, claimed_at=now, attempts=F("attempts") + 1
+                state=ReminderState.SENDING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
             )
-    return ids
+    return ids, token
 
 
 def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
@@ -158,17 +176,20 @@ def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
 
 def reminders_scan(*, now: datetime | None = None, enqueue=None) -> int:
     """One scanner pass: reap stuck rows, claim what is due, hand it to workers in chunks after
-    the claim has committed. `enqueue(ids)` sends one chunk (default: the Celery task)."""
+    the claim has committed. `enqueue(ids, token)` sends one chunk (default: the Celery task)."""
     from meetings.tasks import send_reminders
 
-    enqueue = enqueue or (lambda chunk: send_reminders.delay(reminder_ids=chunk))
+    enqueue = enqueue or (lambda chunk, token: send_reminders.delay(reminder_ids=chunk, claim_token=token))
     reminders_reap(now=now)
     claimed = 0
-    while ids := reminders_claim(now=now):
+    while True:
+        ids, token = reminders_claim(now=now)
+        if not ids:
+            break
         claimed += len(ids)
         for chunk in _chunks(ids, settings.REMINDER_CHUNK):
             # Only once the claim is committed (at once when no transaction is open around us).
-            transaction.on_commit(lambda chunk=chunk: enqueue(chunk))
+            transaction.on_commit(lambda chunk=chunk, token=token: enqueue(chunk, token))
         if len(ids) < settings.REMINDER_BATCH:
             break
     return claimed
@@ -179,16 +200,17 @@ def _backoff(attempts: int) -> timedelta:
     return delay * random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not secrecy
 
 
-def _still_wanted(row: Reminder, now: datetime) -> str | None:
-    """Why the row must not be sent now (as the session is now), or None to send it."""
-    session = row.session
+def _still_wanted(row: Reminder, session: Session, now: datetime) -> str | None:
+    """Why the row must not be sent now (the session as read just now), or None to send it."""
     if row.kind == ReminderKind.REMINDER:
         if session.status != SessionStatus.SCHEDULED:
             return ReminderState.CANCELLED
         if row.due_at != session.starts_at - timedelta(minutes=row.offset_minutes):
             return ReminderState.PENDING  # the session moved while this row was in flight
-        if now > session.starts_at or now > row.due_at + timedelta(minutes=settings.REMINDER_GRACE_MINUTES):
+        if now > session.starts_at:
             return ReminderState.MISSED
+        if row.attempts <= 1 and now > row.due_at + timedelta(minutes=settings.REMINDER_GRACE_MINUTES):
+            return ReminderState.MISSED  # found too late (retries go on until the session starts)
     elif (row.kind == ReminderKind.UPDATE) != (session.status == SessionStatus.SCHEDULED):
         # an update for a session no longer on, or a cancellation for one that is on again
         return ReminderState.CANCELLED
@@ -205,57 +227,73 @@ def _temporary(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPException | OSError | socket.timeout)
 
 
-def reminders_send(*, reminder_ids: list[int], now: datetime | None = None) -> dict[str, int]:
-    """Send the claimed rows over one SMTP connection and record each outcome."""
+def reminders_send(*, reminder_ids: list[int], claim_token: str, now: datetime | None = None) -> dict[str, int]:
+    """Send the rows of one claim over one SMTP connection and record each outcome.
+
+    Each row is taken just before it is sent (a conditional update on its claim token), so a
+    row reaped and claimed again elsewhere is left to that claim; the session is read again for
+    each row, so a change committed meanwhile is honoured."""
     from meetings.mail import reminder_message
 
-    now = now or timezone.now()
     outcome = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
-    rows = (
-        Reminder.objects.filter(pk__in=reminder_ids, state=ReminderState.SENDING)
-        .select_related("session__committee", "person")
-        .order_by("pk")
-    )
+    rows = Reminder.objects.filter(pk__in=reminder_ids, claim_token=claim_token).select_related("person")
     connection = get_connection(fail_silently=False)
     try:
-        for row in rows:
-            if reason := _still_wanted(row, now):
+        for row in rows.order_by("pk"):
+            moment = now or timezone.now()
+            mine = Reminder.objects.filter(pk=row.pk, state=ReminderState.SENDING, claim_token=claim_token)
+            if not mine.update(claimed_at=moment):
+                outcome["skipped"] += 1  # reaped meanwhile: another claim has it now
+                continue
+            session = Session.objects.select_related("committee").get(pk=row.session_id)
+            row.session = session
+            if reason := _still_wanted(row, session, moment):
                 due = row.due_at
                 if reason == ReminderState.PENDING:  # follow the session to its new time
-                    due = row.session.starts_at - timedelta(minutes=row.offset_minutes)
-                Reminder.objects.filter(pk=row.pk, state=ReminderState.SENDING).update(
-                    state=reason, claimed_at=None, due_at=due, next_attempt_at=due
-                )
+                    due = session.starts_at - timedelta(minutes=row.offset_minutes)
+                mine.update(state=reason, claimed_at=None, claim_token="", due_at=due, next_attempt_at=due)
                 outcome["skipped"] += 1
                 continue
-            message = reminder_message(row, connection=connection)
+            try:
+                message = reminder_message(row, connection=connection)
+            except Exception as exc:  # a row that cannot be written must not stop the chunk
+                log.exception("reminder %s could not be written", row.pk)
+                mine.update(
+                    state=ReminderState.FAILED,
+                    claimed_at=None,
+                    claim_token="",
+                    last_error=f"Could not write the mail: {type(exc).__name__}: {exc}"[:2000],
+                )
+                outcome["failed"] += 1
+                continue
             try:
                 connection.open()  # once per chunk: send() then leaves it open for the next row
                 message.send()
+            except SoftTimeLimitExceeded:
+                raise  # the row stays in flight; the reaper returns it
             except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
                 connection.close()  # a broken connection is not reused
-                temporary = _temporary(exc)
                 error = f"{type(exc).__name__}: {exc}"[:2000]
-                if temporary and row.attempts < settings.REMINDER_MAX_ATTEMPTS:
-                    Reminder.objects.filter(pk=row.pk).update(
+                if _temporary(exc) and row.attempts < settings.REMINDER_MAX_ATTEMPTS:
+                    mine.update(
                         state=ReminderState.PENDING,
-                        next_attempt_at=now + _backoff(row.attempts),
+                        next_attempt_at=moment + _backoff(row.attempts),
                         claimed_at=None,
+                        claim_token="",
                         last_error=error,
                     )
                     outcome["retry"] += 1
                 else:
-                    Reminder.objects.filter(pk=row.pk).update(
-                        state=ReminderState.FAILED, claimed_at=None, last_error=error
-                    )
+                    mine.update(state=ReminderState.FAILED, claimed_at=None, claim_token="", last_error=error)
                     outcome["failed"] += 1
                 log.warning("reminder %s not sent: %s", row.pk, error)
                 continue
-            Reminder.objects.filter(pk=row.pk).update(
+            mine.update(
                 state=ReminderState.SENT,
                 sent_at=timezone.now(),
-                sent_sequence=row.session.sequence,
+                sent_sequence=session.sequence,
                 claimed_at=None,
+                claim_token="",
                 last_error="",
             )
             outcome["sent"] += 1

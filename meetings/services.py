@@ -250,8 +250,9 @@ def session_save(
             session.save()
             if agenda is not None:
                 _agenda_write(session=session, agenda=agenda)
-            moved = previous is not None and any(
-                getattr(previous, field) != getattr(session, field) for field in MOVE_FIELDS
+            moved = previous is not None and (
+                any(getattr(previous, field) != getattr(session, field) for field in MOVE_FIELDS)
+                or (previous.status != SessionStatus.SCHEDULED and session.status == SessionStatus.SCHEDULED)
             )
             reminders_plan(session=session, moved=moved, now=now)
             schedule_changed()
@@ -344,6 +345,10 @@ def session_delete(*, session: Session) -> None:
     committee_lock(committee_id=session.committee_id)
     if Session.objects.filter(pk=session.pk, status=SessionStatus.HELD).exists():
         raise ValidationError({"status": [_("A held session is part of the record and cannot be deleted.")]})
+    if session.reminders.filter(state__in=("sent", "sending")).exists():
+        raise ValidationError(
+            {"status": [_("People have been reminded of this session: cancel it instead, so they are told.")]}
+        )
     SessionTombstone.objects.update_or_create(
         session_id=session.pk,
         defaults={

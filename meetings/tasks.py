@@ -22,5 +22,5 @@ def plan_upcoming_reminders() -> int:
     acks_late=True,  # a worker that dies mid-chunk leaves the message to be delivered again
     reject_on_worker_lost=True,
 )
-def send_reminders(*, reminder_ids: list[int]) -> dict[str, int]:
-    return reminders_send(reminder_ids=reminder_ids)
+def send_reminders(*, reminder_ids: list[int], claim_token: str) -> dict[str, int]:
+    return reminders_send(reminder_ids=reminder_ids, claim_token=claim_token)

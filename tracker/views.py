@@ -28,7 +28,7 @@ def healthz(request):
 
 def not_found(request, exception=None):
     """JSON under /api/ (what API clients parse), Django's page elsewhere."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/calendar/")):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
 

@@ -24,6 +24,7 @@ from tracker.api.views import CachedReadMixin
 class CommitteeViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = CommitteeSerializer
     lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
     queryset = Committee.objects.prefetch_related(
         Prefetch(
             "memberships",

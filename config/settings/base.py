@@ -147,6 +147,9 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "tracker.mail.EmlFileBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# A hung SMTP server must not hold a worker: a chunk of REMINDER_CHUNK rows times this stays
+# under the send task's soft time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Committee tracker <tracker@tracker.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -210,7 +213,7 @@ REMINDER_STUCK_MINUTES = env.int("REMINDER_STUCK_MINUTES", default=10)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
 REMINDER_DEBOUNCE_SECONDS = env.int("REMINDER_DEBOUNCE_SECONDS", default=60)
 REMINDER_BATCH = env.int("REMINDER_BATCH", default=200)
-REMINDER_CHUNK = env.int("REMINDER_CHUNK", default=25)
+REMINDER_CHUNK = env.int("REMINDER_CHUNK", default=20)
 # The address people use to reach this server, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # How long a rendered schedule body stays in the cache; a change makes it unreachable at once anyway.

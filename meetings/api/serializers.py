@@ -7,7 +7,7 @@ from rest_framework import serializers
 from committees.models import Committee, Person
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Session, SessionTombstone
-from tracker.api.fields import AwareDateTimeField
+from tracker.api.fields import AwareDateTimeField, SlugLookupField
 from tracker.timezones import timezone_names, to_zone
 
 
@@ -102,7 +102,7 @@ class AgendaItemWriteSerializer(serializers.Serializer):
 class SessionWriteSerializer(serializers.Serializer):
     """A session as written. Times need a UTC offset; the agenda, when sent, replaces the whole agenda."""
 
-    committee = serializers.SlugRelatedField(slug_field="slug", queryset=Committee.objects.all())
+    committee = SlugLookupField(slug_field="slug", queryset=Committee.objects.all())
     number = serializers.IntegerField(
         min_value=1, required=False, help_text=_("Leave out for the committee's next number.")
     )

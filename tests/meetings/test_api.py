@@ -1,3 +1,4 @@
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -685,3 +686,18 @@ def test_membership_change_invalidates_the_committee(admin_client):
     assert response.status_code == 302
     members = client.get("/api/v1/committees/chile-peru/").json()["members"]
     assert [m["person"]["id"] for m in members] == [person.pk]
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "\udb3a", "\udb3a\ude0c\x00"])
+def test_text_no_database_can_hold_is_a_400(value):
+    CommitteeFactory(slug="x")
+    body = json.dumps(_payload(CommitteeFactory(), committee=value))  # \u escapes, as a client sends them
+    response = editor().post(LIST, body, content_type="application/json")
+    assert (response.status_code, response.json()) == (400, {"committee": ["Invalid value."]})
+    assert reader().get("/api/v1/committees/a%00b/").status_code == 404
+    assert APIClient().get("/calendar/abc.d%00ef.ics").status_code == 404
+
+
+def test_nul_in_a_filter_is_a_400():
+    response = reader().get(LIST, {"committee": "a\x00b"})
+    assert (response.status_code, response.json()) == (400, {"committee": ["Null characters are not allowed."]})

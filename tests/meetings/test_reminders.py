@@ -107,7 +107,7 @@ def test_moving_a_session_moves_pending_reminders_and_tells_those_reminded(commi
     pending = session.reminders.filter(kind=ReminderKind.REMINDER, state=ReminderState.PENDING)
     assert {r.due_at for r in pending} == {later - timedelta(days=1), later - timedelta(hours=1)}
     notices = list(session.reminders.filter(kind=ReminderKind.UPDATE).values_list("person", "state", "due_at"))
-    assert notices == [(committee.chair.pk, "pending", NOW + timedelta(seconds=80))]  # one, debounced
+    assert notices == [(committee.chair.pk, "pending", NOW + timedelta(seconds=60))]  # one, at the first time
 
 
 def test_cancelling_cancels_pending_and_notifies_those_reminded(committee):
@@ -126,23 +126,24 @@ def test_cancelling_cancels_pending_and_notifies_those_reminded(committee):
         (committee.member.pk, "reminder", "sent"),
         (committee.member.pk, "reminder", "pending"),
         (committee.member.pk, "cancellation", "cancelled"),
+        (committee.member.pk, "update", "pending"),  # told it is on again
     }
 
 
 def test_claim_marks_in_flight_once(committee, django_capture_on_commit_callbacks):
     _session(committee)
     due = START - timedelta(days=1)
-    assert reminders_claim(now=due - timedelta(seconds=1)) == []
-    ids = reminders_claim(now=due)
+    assert reminders_claim(now=due - timedelta(seconds=1))[0] == []
+    ids, token = reminders_claim(now=due)
     assert len(ids) == 2
-    assert set(Reminder.objects.filter(pk__in=ids).values_list("state", "attempts", "claimed_at")) == {
-        ("sending", 1, due)
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("state", "attempts", "claimed_at", "claim_token")) == {
+        ("sending", 1, due, token)
     }
-    assert reminders_claim(now=due) == []
+    assert reminders_claim(now=due)[0] == []
     enqueued: list[list[int]] = []
     Reminder.objects.filter(pk__in=ids).update(state=ReminderState.PENDING)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert reminders_scan(now=due, enqueue=enqueued.append) == 2
+        assert reminders_scan(now=due, enqueue=lambda chunk, token: enqueued.append(chunk)) == 2
     assert len(callbacks) == 1  # one chunk, sent after the claim commits
     assert sorted(pk for chunk in enqueued for pk in chunk) == sorted(ids)
 
@@ -158,7 +159,7 @@ def test_concurrent_scanners_claim_disjoint_rows(committee, settings):
     def scan() -> None:
         try:
             barrier.wait()
-            while ids := reminders_claim(now=START + timedelta(weeks=5)):
+            while ids := reminders_claim(now=START + timedelta(weeks=5))[0]:
                 claimed.append(ids)
         finally:
             connection.close()
@@ -175,7 +176,7 @@ def test_concurrent_scanners_claim_disjoint_rows(committee, settings):
 
 def test_reaper_returns_rows_of_a_dead_worker(committee, settings):
     _session(committee)
-    ids = reminders_claim(now=START - timedelta(days=1))
+    ids, _token = reminders_claim(now=START - timedelta(days=1))
     assert reminders_reap(now=START - timedelta(days=1) + timedelta(minutes=settings.REMINDER_STUCK_MINUTES)) == 0
     assert reminders_reap(now=START - timedelta(days=1) + timedelta(minutes=settings.REMINDER_STUCK_MINUTES + 1)) == 2
     assert set(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"pending"}
@@ -183,7 +184,8 @@ def test_reaper_returns_rows_of_a_dead_worker(committee, settings):
 
 def _send_due(at: datetime) -> dict:
     with time_machine.travel(at, tick=False):
-        return reminders_send(reminder_ids=reminders_claim(now=at), now=at)
+        ids, token = reminders_claim(now=at)
+        return reminders_send(reminder_ids=ids, claim_token=token, now=at)
 
 
 def test_sent_over_one_connection_with_stable_message_ids(committee, smtp):  # noqa: F811
@@ -294,10 +296,15 @@ def test_unreachable_server_is_temporary(committee, settings):
 def test_rechecked_before_sending(committee, smtp):  # noqa: F811
     session = _session(committee)
     at = START - timedelta(days=1)
-    ids = reminders_claim(now=at)
+    ids, token = reminders_claim(now=at)
     later = START + timedelta(days=2)
     session_update(session=session, data={"starts_at": later, "ends_at": later + timedelta(hours=2)}, now=at)
-    assert reminders_send(reminder_ids=ids, now=at) == {"sent": 0, "retry": 0, "failed": 0, "skipped": 2}
+    assert reminders_send(reminder_ids=ids, claim_token=token, now=at) == {
+        "sent": 0,
+        "retry": 0,
+        "failed": 0,
+        "skipped": 2,
+    }
     assert smtp.messages == []
     assert set(Reminder.objects.filter(pk__in=ids).values_list("state", "due_at")) == {
         ("pending", later - timedelta(days=1))
@@ -438,3 +445,59 @@ def test_admin_session_reminder_override(committee, admin_client):
         None,
         [60, 1440],
     )
+
+
+def test_a_reaped_chunk_cannot_send_twice(committee, smtp, settings):  # noqa: F811
+    _session(committee)
+    at = START - timedelta(days=1)
+    first_ids, first_token = reminders_claim(now=at)  # its chunk waits in a busy queue ...
+    later = at + timedelta(minutes=settings.REMINDER_STUCK_MINUTES + 1)
+    assert reminders_reap(now=later) == 2  # ... so the rows are returned and claimed again
+    second_ids, second_token = reminders_claim(now=later)
+    assert sorted(second_ids) == sorted(first_ids)
+    # the late chunk finds its rows held by the newer claim, and leaves them alone
+    assert reminders_send(reminder_ids=first_ids, claim_token=first_token, now=later) == {
+        "sent": 0,
+        "retry": 0,
+        "failed": 0,
+        "skipped": 0,
+    }
+    assert reminders_send(reminder_ids=second_ids, claim_token=second_token, now=later)["sent"] == 2
+    assert len(smtp.messages) == 2
+
+
+def test_cancelled_while_in_flight_is_not_sent(committee, smtp):  # noqa: F811
+    session = _session(committee)
+    at = START - timedelta(days=1)
+    ids, token = reminders_claim(now=at)
+    session_cancel(session=session)  # committed while the chunk waits
+    assert reminders_send(reminder_ids=ids, claim_token=token, now=at)["skipped"] == 2
+    assert smtp.messages == []
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"cancelled"}
+
+
+def test_gives_up_after_the_attempt_limit(committee, smtp, settings):  # noqa: F811
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    _session(committee)
+    smtp.refuse_with = "421 4.3.2 Service not available"
+    at = START - timedelta(days=1)
+    assert _send_due(at)["retry"] == 2
+    assert _send_due(at + timedelta(hours=2))["failed"] == 2  # second attempt: the limit
+    rows = Reminder.objects.filter(offset_minutes=1440)
+    assert set(rows.values_list("state", "attempts")) == {("failed", 2)}
+    assert all(error.startswith("SMTPDataError: (421") for error in rows.values_list("last_error", flat=True))
+
+
+def test_leap_day_session_and_no_secretariat_address(committee, smtp):  # noqa: F811
+    committee.secretariat_email = ""
+    committee.save()
+    starts = datetime(2028, 2, 29, 13, 0, tzinfo=UTC)
+    _session(committee, starts_at=starts, ends_at=starts + timedelta(hours=1), now=starts - timedelta(days=3))
+    assert _send_due(starts - timedelta(hours=1))["sent"] == 2
+    ics = next(p for p in smtp.messages[0].iter_attachments() if p.get_content_type() == "text/calendar")
+    assert ics["Content-Type"] in {
+        'text/calendar; method="REQUEST"; charset="utf-8"',
+        'text/calendar; method=REQUEST; charset="utf-8"',
+    }
+    (event,) = Calendar.from_ical(ics.get_content()).walk("VEVENT")
+    assert str(event["ORGANIZER"]) == "mailto:tracker@tracker.example"

@@ -29,3 +29,17 @@ class AwareDateTimeField(serializers.DateTimeField):
             if not first <= raw.year <= last:
                 self.fail("year", first=first, last=last)
         return super().to_internal_value(value)
+
+
+def has_unstorable_characters(value: str) -> bool:
+    """NUL, which PostgreSQL text cannot hold, or a lone surrogate, which no encoding can."""
+    return "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+
+
+class SlugLookupField(serializers.SlugRelatedField):
+    """A SlugRelatedField that refuses text no database could compare, instead of sending it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and has_unstorable_characters(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -6,6 +6,7 @@ from django_filters import filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
+from tracker.api.fields import has_unstorable_characters
 from tracker.timezones import ACCEPTED_YEARS
 
 
@@ -55,7 +56,11 @@ class StrictFilterSet(django_filters.FilterSet):
     def is_valid(self) -> bool:
         valid = super().is_valid()
         for name in self.filters:
-            if name in self.data and self.data.get(name) == "":
+            value = self.data.get(name)
+            if name in self.data and value == "":
                 self.form.add_error(name, _("Give a value, or leave the parameter out."))
+                valid = False
+            elif isinstance(value, str) and has_unstorable_characters(value) and name not in self.form.errors:
+                self.form.add_error(name, _("Contains characters that are not allowed."))
                 valid = False
         return valid

@@ -9,8 +9,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         reaped = reminders_reap()
         totals = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
-        while ids := reminders_claim():
-            for key, value in reminders_send(reminder_ids=ids).items():
+        while True:
+            ids, token = reminders_claim()
+            if not ids:
+                break
+            for key, value in reminders_send(reminder_ids=ids, claim_token=token).items():
                 totals[key] += value
         self.stdout.write(
             f"Reminders: {totals['sent']} sent, {totals['retry']} to retry, {totals['failed']} failed, "

@@ -200,7 +200,7 @@ def _backoff(attempts: int) -> timedelta:
     return delay * random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not secrecy
 
 
-def _still_wanted(row: Reminder, session: Session, now: datetime) -> str | None:
+def _still_wanted(row: Reminder, session: Session, now: datetime, recipients: set[int]) -> str | None:
     """Why the row must not be sent now (the session as read just now), or None to send it."""
     if row.kind == ReminderKind.REMINDER:
         if session.status != SessionStatus.SCHEDULED:
@@ -216,6 +216,8 @@ def _still_wanted(row: Reminder, session: Session, now: datetime) -> str | None:
         return ReminderState.CANCELLED
     if not row.person.email or not row.person.receives_reminders:
         return ReminderState.CANCELLED
+    if row.kind == ReminderKind.REMINDER and row.person_id not in recipients:
+        return ReminderState.CANCELLED  # left the committee or the invitation since planning
     return None
 
 
@@ -236,6 +238,7 @@ def reminders_send(*, reminder_ids: list[int], claim_token: str, now: datetime |
     from meetings.mail import reminder_message
 
     outcome = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    recipients: dict[int, set[int]] = {}  # per session, read once per chunk
     rows = Reminder.objects.filter(pk__in=reminder_ids, claim_token=claim_token).select_related("person")
     connection = get_connection(fail_silently=False)
     try:
@@ -247,7 +250,9 @@ def reminders_send(*, reminder_ids: list[int], claim_token: str, now: datetime |
                 continue
             session = Session.objects.select_related("committee").get(pk=row.session_id)
             row.session = session
-            if reason := _still_wanted(row, session, moment):
+            if session.pk not in recipients:
+                recipients[session.pk] = {person.pk for person in reminder_recipients(session=session)}
+            if reason := _still_wanted(row, session, moment, recipients[session.pk]):
                 due = row.due_at
                 if reason == ReminderState.PENDING:  # follow the session to its new time
                     due = session.starts_at - timedelta(minutes=row.offset_minutes)

@@ -501,3 +501,10 @@ def test_leap_day_session_and_no_secretariat_address(committee, smtp):  # noqa: 
     }
     (event,) = Calendar.from_ical(ics.get_content()).walk("VEVENT")
     assert str(event["ORGANIZER"]) == "mailto:tracker@tracker.example"
+
+
+def test_not_sent_to_someone_who_left_the_committee(committee, smtp):  # noqa: F811
+    _session(committee)
+    committee.memberships.filter(person=committee.member).update(end_date=date(2026, 12, 1))
+    assert _send_due(START - timedelta(days=1)) == {"sent": 1, "retry": 0, "failed": 0, "skipped": 1}
+    assert [m["To"].addresses[0].addr_spec for m in smtp.messages] == ["chair@cl.example"]

@@ -13,6 +13,7 @@ from icalendar import Calendar
 from config.celery import app
 from meetings.choices import ReminderState
 from meetings.models import Reminder
+from meetings.reminders import reminders_scan
 from meetings.services import session_create
 from meetings.tasks import scan_due_reminders
 from tests.factories import CommitteeFactory, MembershipFactory, PersonFactory
@@ -37,7 +38,8 @@ def _wait_for(predicate, seconds: float = 30):
     raise AssertionError("timed out")
 
 
-def test_each_member_gets_exactly_one_mail(worker, smtp):  # noqa: F811
+def test_each_member_gets_exactly_one_mail(worker, smtp, settings):  # noqa: F811
+    settings.REMINDER_CHUNK = 2  # five rows: three send tasks
     committee = CommitteeFactory(reminder_offsets=[60], secretariat_email="secretariat@committee.example")
     people = [PersonFactory(email=f"member{n}@example.org", preferred_language=("es", "en")[n % 2]) for n in range(5)]
     for person in people:
@@ -62,7 +64,16 @@ def test_each_member_gets_exactly_one_mail(worker, smtp):  # noqa: F811
         (attachment,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
         (event,) = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
         assert (str(event["UID"]), event["SEQUENCE"]) == (session.uid, 0)
-    # Scanning again sends nothing more.
-    scan_due_reminders.delay()
-    time.sleep(3)
+    subjects = {m["To"].addresses[0].addr_spec: m["Subject"].strip() for m in smtp.messages}
+    assert subjects == {
+        p.email: (
+            f"Recordatorio: {committee.name_es}, sesión 1 — Border coordination"
+            if p.preferred_language == "es"
+            else f"Reminder: {committee.name_en}, session 1 — Border coordination"
+        )
+        for p in people
+    }
+    assert smtp.connections == 3  # one per chunk
+    # Nothing is left to send: another scan claims nothing.
+    assert reminders_scan(enqueue=lambda chunk, token: pytest.fail("nothing should be due")) == 0
     assert len(smtp.messages) == 5

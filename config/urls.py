@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api import router
 from meetings.api.views import SessionCalendarView, SessionsCalendarView
+from meetings.pages import session_page
 from meetings.views import CalendarFeedView
 from tracker.views import healthz
 
@@ -25,6 +26,7 @@ urlpatterns = [
         CalendarFeedView.as_view(),
         name="calendar-feed",
     ),
+    path("schedule/sessions/<int:pk>/", session_page, name="session-page"),
     path("healthz", healthz, name="healthz"),
 ]
 

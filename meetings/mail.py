@@ -8,6 +8,7 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, vCalAddress, vText
@@ -86,7 +87,7 @@ def reminder_message(row: Reminder, *, connection=None) -> EmailMultiAlternative
             "clocks": _clocks(session, person.timezone),
             "ends": format_in_zone(session.ends_at, person.timezone),
             "agenda": list(session.agenda_items.select_related("presenter").order_by("position")),
-            "link": f"{settings.SITE_URL.rstrip('/')}/schedule/sessions/{session.pk}/",
+            "link": settings.SITE_URL.rstrip("/") + reverse("session-page", kwargs={"pk": session.pk}),
             "cancelled": row.kind == ReminderKind.CANCELLATION,
             "updated": row.kind == ReminderKind.UPDATE,
         }

@@ -266,6 +266,9 @@ def test_times_on_both_sides_of_a_santiago_clock_change(committee, smtp, starts_
     local = starts_at.astimezone(__import__("zoneinfo").ZoneInfo("America/Lima"))
     assert lines[4] == f"Your time: {local:%Y-%m-%d %H:%M} UTC-05:00 (America/Lima)"
     assert lines[5] == venue_line
+    spanish = next(m for m in smtp.messages if m["To"].addresses[0].addr_spec == "chair@cl.example")
+    # the Santiago reader sees the venue's clock as their own, with the offset of that day
+    assert spanish.get_body(("plain",)).get_content().splitlines()[4] == venue_line.replace("At the venue", "Su hora")
 
 
 def test_temporary_failure_retries_with_backoff_and_permanent_fails(committee, smtp):  # noqa: F811

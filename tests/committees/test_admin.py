@@ -6,21 +6,10 @@ from django.test.utils import CaptureQueriesContext
 
 from committees.choices import Role
 from committees.models import Committee, Membership, Person
+from tests.admin_forms import formset as inline_rows
 from tests.factories import CommitteeFactory, MembershipFactory, PersonFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-    for index, row in enumerate(rows):
-        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
-    return data
 
 
 def _committee_post(memberships=(), **overrides) -> dict:
@@ -36,7 +25,7 @@ def _committee_post(memberships=(), **overrides) -> dict:
         "secretariat_email": "secretariat@committee.example",
         **overrides,
     }
-    data.update(_formset("memberships", list(memberships)))
+    data.update(inline_rows("memberships", list(memberships)))
     return data
 
 
@@ -128,7 +117,7 @@ def test_person_membership_outside_the_committee_countries_is_refused(admin_clie
         "timezone": "America/La_Paz",
     }
     data.update(
-        _formset(
+        inline_rows(
             "memberships",
             [
                 {"committee": str(committee.pk), "role": "member", "delegation": "BO", "start_date": "2026-01-01"},
@@ -200,7 +189,7 @@ def test_hand_over_the_chair_in_one_save(admin_client):
     successor = PersonFactory()
     data = _committee_post(slug=committee.slug)
     data.update(
-        _formset(
+        inline_rows(
             "memberships",
             [
                 {

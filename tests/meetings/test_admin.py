@@ -7,24 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from meetings.models import AgendaItem, Invitee, Session, SessionTombstone
+from tests.admin_forms import formset as inline_rows
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
 ADD_URL = "/admin/meetings/session/add/"
 LIST_URL = "/admin/meetings/session/"
-
-
-def _formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-    for index, row in enumerate(rows):
-        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
-    return data
 
 
 def _session_post(committee, /, *, agenda=(), invitees=(), **overrides) -> dict:
@@ -41,9 +30,9 @@ def _session_post(committee, /, *, agenda=(), invitees=(), **overrides) -> dict:
         "host_country": "CL",
         **overrides,
     }
-    data.update(_formset("agenda_items", list(agenda)))
-    data.update(_formset("invitees", list(invitees)))
-    data.update(_formset("reminders", []))
+    data.update(inline_rows("agenda_items", list(agenda)))
+    data.update(inline_rows("invitees", list(invitees)))
+    data.update(inline_rows("reminders", []))
     return data
 
 
@@ -199,7 +188,7 @@ def _change_post(session, agenda_rows, **overrides) -> dict:
     data = _session_post(session.committee, **overrides)
     del data["committee"]
     data["number"] = str(session.number)
-    data.update(_formset("agenda_items", agenda_rows, initial=session.agenda_items.count()))
+    data.update(inline_rows("agenda_items", agenda_rows, initial=session.agenda_items.count()))
     return data
 
 
@@ -361,7 +350,7 @@ def test_broken_zone_and_time_on_change_form_is_a_form_error(admin_client):
     AgendaItemFactory(session=session, position=1)
     data = _change_post(session, [], timezone="Mars/Olympus", ends_at="garbage")
     data.update(
-        _formset(
+        inline_rows(
             "agenda_items",
             [
                 {

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from committees.models import Committee, Person
 from meetings.models import AgendaItem, Session, SessionTombstone
 from meetings.services import session_update
+from tests.admin_forms import empty_inlines
 from tests.api import editor, reader, token_client, user_with
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
 from tracker.schedule import schedule_changed
@@ -464,10 +465,8 @@ def test_conditional_get_and_cache_invalidation(session, admin_client):
             "email": "",
             "preferred_language": "es",
             "timezone": "America/Santiago",
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
-            "memberships-MIN_NUM_FORMS": "0",
-            "memberships-MAX_NUM_FORMS": "1000",
+            "receives_reminders": "on",
+            **empty_inlines("memberships"),
         },
     )
     assert response.status_code == 302
@@ -645,16 +644,7 @@ def test_every_write_path_invalidates_the_cached_list(admin_client):
         "timezone": "America/Santiago",
         "venue": "Santiago",
         "host_country": "CL",
-        **{
-            f"{prefix}-{key}": value
-            for prefix in ("agenda_items", "invitees", "reminders")
-            for key, value in {
-                "TOTAL_FORMS": "0",
-                "INITIAL_FORMS": "0",
-                "MIN_NUM_FORMS": "0",
-                "MAX_NUM_FORMS": "1000",
-            }.items()
-        },
+        **empty_inlines("agenda_items", "invitees", "reminders"),
     }
     assert admin_client.post(f"/admin/meetings/session/{session.pk}/change/", data).status_code == 302
     assert titles() == [("Edited in the admin", "scheduled")]

@@ -13,6 +13,7 @@ from meetings.choices import ReminderKind, ReminderState
 from meetings.models import Reminder
 from meetings.reminders import reminders_claim, reminders_reap, reminders_scan, reminders_send
 from meetings.services import session_cancel, session_create, session_update
+from tests.admin_forms import empty_inlines
 from tests.factories import CommitteeFactory, InviteeFactory, MembershipFactory, PersonFactory
 from tests.smtp import smtp  # noqa: F401 - the fixture
 
@@ -424,15 +425,7 @@ def test_admin_session_reminder_override(committee, admin_client):
             "host_country": "CL",
             "reminder_offsets": offsets,
         }
-        for prefix in ("agenda_items", "invitees", "reminders"):
-            data.update(
-                {
-                    f"{prefix}-TOTAL_FORMS": "0",
-                    f"{prefix}-INITIAL_FORMS": "0",
-                    f"{prefix}-MIN_NUM_FORMS": "0",
-                    f"{prefix}-MAX_NUM_FORMS": "1000",
-                }
-            )
+        data.update(empty_inlines("agenda_items", "invitees", "reminders"))
         return admin_client.post("/admin/meetings/session/add/", data)
 
     assert post("3d").status_code == 302

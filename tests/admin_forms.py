@@ -1,0 +1,18 @@
+"""Helpers for posting admin pages with inlines, as a browser does."""
+
+
+def formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
+    """The management form and rows of one inline formset."""
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def empty_inlines(*prefixes: str) -> dict:
+    return {key: value for prefix in prefixes for key, value in formset(prefix, []).items()}

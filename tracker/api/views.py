@@ -9,8 +9,9 @@ JSON = "application/json"
 
 
 class CachedListMixin:
-    """JSON list and detail answers go through `schedule_response`: 304 to a client holding the
-    current version, stored bytes to everyone else until the schedule changes."""
+    """JSON list answers (and, with CachedReadMixin, detail answers) go through
+    `schedule_response`: 304 to a client holding the current version, stored bytes to everyone
+    else until the schedule changes."""
 
     def _check_query(self, request) -> None:
         """Refuse a bad filter or page before answering from a cache or with a 304."""

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PYTEST_ARGS ?=
 
-.PHONY: run test lint lock clean
+.PHONY: run test lint lock messages clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -38,6 +38,12 @@ test: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make messages: refresh the Spanish and English catalogs from the code and compile them
+## (needs GNU gettext: apt-get install gettext). Both .po and .mo files are committed.
+messages: $(VENV)/.dev-installed
+	$(PY) manage.py makemessages -l es -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(PY) manage.py compilemessages -l es -l en --ignore=.venv
 
 ## make lock: recompile the pinned requirements after editing requirements/*.in.
 lock: $(VENV)/.dev-installed

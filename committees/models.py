@@ -3,6 +3,7 @@ from datetime import date
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from committees.choices import Language, Role, default_reminder_offsets
@@ -67,7 +68,7 @@ class Committee(TimeStampedModel):
 class Person(TimeStampedModel):
     full_name = models.CharField(_("full name"), max_length=200, validators=[validate_single_line])
     position = models.CharField(
-        _("position"),
+        pgettext_lazy("a person's post", "position"),
         max_length=200,
         blank=True,
         validators=[validate_single_line],

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from committees.models import TEXT_LIMIT, Committee, Person
@@ -90,7 +91,8 @@ class AgendaItem(TimeStampedModel):
         Session, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("session")
     )
     position = models.PositiveSmallIntegerField(
-        _("position"), validators=[MinValueValidator(1), MaxValueValidator(MAX_AGENDA_POSITION)]
+        pgettext_lazy("order in the agenda", "position"),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_AGENDA_POSITION)],
     )
     title = models.CharField(_("title"), max_length=300, validators=[validate_single_line])
     description = models.TextField(

@@ -60,10 +60,6 @@ class Committee(TimeStampedModel):
     def countries(self) -> tuple[str, str]:
         return (self.country_a.code, self.country_b.code)
 
-    @property
-    def countries_list(self) -> list[str]:
-        return list(self.countries)
-
 
 class Person(TimeStampedModel):
     full_name = models.CharField(_("full name"), max_length=200, validators=[validate_single_line])

@@ -28,7 +28,7 @@ STATUS_TRANSITIONS = {
 # Changes to these fields change what a calendar shows, so they raise the session's sequence.
 CALENDAR_FIELDS = ("starts_at", "ends_at", "timezone", "venue", "host_country", "status")
 # Changes to these make people already reminded get an update.
-MOVE_FIELDS = ("starts_at", "ends_at", "timezone", "venue", "host_country")
+MOVE_FIELDS = tuple(field for field in CALENDAR_FIELDS if field != "status")
 
 MAX_SESSION_LENGTH = timedelta(days=7)
 FIRST_YEAR, LAST_YEAR = ACCEPTED_YEARS

@@ -1,14 +1,12 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from meetings.api.filters import SessionFilter
-from meetings.calendars import sessions_calendar
-from meetings.selectors import sessions_with_agenda
-from tracker.api.conditional import schedule_response
+from meetings.api.views import sessions_calendar_response
 from tracker.api.schema import conditional_parameters, errors, filter_parameters
 from tracker.api.views import ICalendarViewMixin
 from tracker.tokens import calendar_feed_find
@@ -40,14 +38,4 @@ class CalendarFeedView(ICalendarViewMixin, APIView):
         feed = calendar_feed_find(token)
         if feed is None:
             raise NotFound(_("No such calendar address (it may have been revoked)."))
-        sessions = sessions_with_agenda()
-        if request.query_params:  # most subscriptions send none: no form to build then
-            filterset = SessionFilter(request.query_params, queryset=sessions)
-            if not filterset.is_valid():
-                raise ValidationError(filterset.errors)
-            sessions = filterset.qs
-        return schedule_response(
-            request,
-            build=lambda: sessions_calendar(sessions, name=_("Committee sessions")),
-            content_type="text/calendar; charset=utf-8",
-        )
+        return sessions_calendar_response(request)

@@ -27,7 +27,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 class CommitteeSerializer(serializers.ModelSerializer):
     """A committee with every membership (past ones keep their end date) and its current co-chairs."""
 
-    countries = serializers.ListField(child=serializers.CharField(), source="countries_list", read_only=True)
+    countries = serializers.ListField(child=serializers.CharField(), read_only=True)
     reminder_offsets = serializers.ListField(
         child=serializers.IntegerField(), help_text="Minutes before each session that members are reminded."
     )

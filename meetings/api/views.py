@@ -158,6 +158,19 @@ class AgendaItemViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = AgendaItemFilter
 
 
+def sessions_calendar_response(request):
+    """The sessions the request's filters select, as iCalendar, through the schedule cache."""
+    sessions = sessions_with_agenda()
+    if request.query_params:  # most subscriptions send none: no form to build then
+        filterset = SessionFilter(request.query_params, queryset=sessions)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        sessions = filterset.qs
+    return schedule_response(
+        request, build=lambda: sessions_calendar(sessions, name=_("Committee sessions")), content_type=ICS
+    )
+
+
 CALENDAR_RESPONSES = {
     (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="An iCalendar (RFC 5545) file."),
     **errors(READ_LIST),
@@ -172,12 +185,7 @@ class SessionsCalendarView(ICalendarViewMixin, APIView):
         responses=CALENDAR_RESPONSES,
     )
     def get(self, request):
-        filterset = SessionFilter(request.query_params, queryset=sessions_with_agenda())
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        return schedule_response(
-            request, build=lambda: sessions_calendar(filterset.qs, name=_("Committee sessions")), content_type=ICS
-        )
+        return sessions_calendar_response(request)
 
 
 class SessionCalendarView(ICalendarViewMixin, APIView):

@@ -5,7 +5,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ from pathlib import Path
 import pytest
 
 from config.settings.base import BASE_DIR
+from tests.smtp import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(predicate, *, seconds: float, what: str):
@@ -50,7 +44,7 @@ def _processes_with(var_dir: Path) -> list[int]:
 class Stack:
     def __init__(self, var_dir: Path) -> None:
         self.var_dir = var_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL"}}
         self.env["VAR_DIR"] = str(var_dir)
         self.log = var_dir / "stack.log"

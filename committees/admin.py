@@ -5,11 +5,41 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
-from committees.models import Committee, Membership, Person
+from committees.access import (
+    Access,
+    by_committee,
+    committees_editable,
+    committees_visible,
+    memberships_editable,
+    people_editable,
+    people_visible,
+)
+from committees.admin_access import AuditedAdmin, ScopedAdminMixin, ScopedInlineMixin
+from committees.models import Committee, Membership, Person, StaffAssignment
 from committees.services import membership_conflicts, membership_save, memberships_save
 from tracker.admin import ConflictSafeAdminMixin, ScheduleChangeAdminMixin
 from tracker.durations import offsets_format
 from tracker.forms import ReminderOffsetsField, RuleCheckedModelForm, TimeZoneField
+
+
+def memberships_visible(*, access: Access, queryset):
+    return by_committee(access=access, queryset=queryset)
+
+
+def membership_check(access: Access, membership: Membership) -> dict[str, str]:
+    if (
+        membership.committee_id
+        and membership.delegation
+        and not access.edits_delegation(membership.committee_id, membership.delegation.code)
+    ):
+        return {"delegation": _("You can only add or change memberships of your own delegation.")}
+    return {}
+
+
+def person_check(access: Access, person: Person) -> dict[str, str]:
+    if person.country and not access.edits_country(person.country.code):
+        return {"country": _("You can only add or change people of your own delegation.")}
+    return {}
 
 
 class MembershipFormSet(forms.BaseInlineFormSet):
@@ -65,7 +95,9 @@ class CheckedMembershipForm(MembershipForm):
         return {field: [message] for field, message in problems.items()}
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedInlineMixin, admin.TabularInline):
+    visible = memberships_visible
+    scope_check = membership_check
     model = Membership
     form = MembershipForm
     formset = MembershipFormSet
@@ -110,7 +142,16 @@ class CommitteeForm(forms.ModelForm):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelAdmin):
+class CommitteeAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdminMixin, AuditedAdmin):
+    """A committee belongs to both governments: administrators change it, its staff read it."""
+
+    visible = committees_visible
+    editable = committees_editable
+
+    @staticmethod
+    def can_edit(access: Access, committee: Committee) -> bool:
+        return access.everything
+
     form = CommitteeForm
     inlines = (CommitteeMembershipInline,)
     list_display = (
@@ -179,7 +220,15 @@ class PersonForm(forms.ModelForm):
 
 
 @admin.register(Person)
-class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelAdmin):
+class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdminMixin, AuditedAdmin):
+    visible = people_visible
+    editable = people_editable
+    scope_check = person_check
+
+    @staticmethod
+    def can_edit(access: Access, person: Person) -> bool:
+        return access.edits_country(person.country.code)
+
     form = PersonForm
     inlines = (PersonMembershipInline,)
     list_display = (
@@ -192,7 +241,12 @@ class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelA
         "timezone",
         "committee_roles",
     )
-    list_filter = (("country", CountryFilter), "preferred_language", "memberships__committee", "memberships__role")
+    list_filter = (
+        ("country", CountryFilter),
+        "preferred_language",
+        ("memberships__committee", admin.RelatedOnlyFieldListFilter),
+        "memberships__role",
+    )
     search_fields = ("full_name", "email", "organisation", "position")
     fieldsets = (
         (None, {"fields": ("full_name", "position", "organisation", "country")}),
@@ -212,15 +266,34 @@ class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelA
 
 
 @admin.register(Membership)
-class MembershipAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdminMixin, AuditedAdmin):
+    visible = memberships_visible
+    editable = memberships_editable
+    scope_check = membership_check
+
+    @staticmethod
+    def can_edit(access: Access, membership: Membership) -> bool:
+        return access.edits_delegation(membership.committee_id, membership.delegation.code)
+
     form = CheckedMembershipForm
 
     def save_model(self, request, obj, form, change) -> None:
         membership_save(membership=obj)
 
     list_display = ("person", "committee", "role", "delegation", "start_date", "end_date")
-    list_filter = ("committee", "role", ("delegation", CountryFilter))
+    list_filter = (("committee", admin.RelatedOnlyFieldListFilter), "role", ("delegation", CountryFilter))
     list_select_related = ("person", "committee")
     search_fields = ("person__full_name", "committee__name_en", "committee__name_es")
     autocomplete_fields = ("person", "committee")
     date_hierarchy = "start_date"
+
+
+@admin.register(StaffAssignment)
+class StaffAssignmentAdmin(AuditedAdmin):
+    """Who works for which committee and delegation; managed by administrators."""
+
+    list_display = ("user", "committee", "delegation", "created_at")
+    list_filter = ("committee", ("delegation", CountryFilter))
+    list_select_related = ("user", "committee")
+    search_fields = ("user__username", "user__email", "committee__slug")
+    autocomplete_fields = ("user", "committee")

@@ -1,10 +1,13 @@
 from datetime import date
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from committees.choices import Language, Role, default_reminder_offsets
 from tracker.durations import offsets_validate
@@ -40,6 +43,8 @@ class Committee(TimeStampedModel):
     secretariat_email = models.EmailField(
         _("secretariat e-mail"), blank=True, help_text=_("Sender and organiser of the committee's invitations.")
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("committee")
@@ -86,6 +91,8 @@ class Person(TimeStampedModel):
         help_text=_("IANA zone in which this person reads times, e.g. America/Santiago."),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
@@ -107,6 +114,8 @@ class Membership(TimeStampedModel):
     delegation = CountryField(_("delegation"), help_text=_("The country this person sits for."))
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty while the membership lasts."))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membership")
@@ -139,3 +148,43 @@ class Membership(TimeStampedModel):
 
     def is_active(self, on: date) -> bool:
         return self.start_date <= on and (self.end_date is None or on <= self.end_date)
+
+
+class StaffAssignment(TimeStampedModel):
+    """Gives a staff user or API client access to one committee: as the secretariat of one of
+    its delegations (editing that delegation's people and memberships, and the sessions the
+    committee shares), or, with no delegation, to read."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_assignments",
+        verbose_name=_("user"),
+    )
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="staff_assignments", verbose_name=_("committee")
+    )
+    delegation = CountryField(
+        _("secretariat of"),
+        blank=True,
+        help_text=_("The delegation whose secretariat this user works for; empty to read only."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("staff assignment")
+        verbose_name_plural = _("staff assignments")
+        ordering = ["committee", "delegation", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "committee"], name="staff_assignment_one_per_committee"),
+        ]
+
+    def __str__(self) -> str:
+        side = self.delegation.code if self.delegation else _("read only")
+        return f"{self.user} — {self.committee.slug} ({side})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.delegation and self.committee_id and self.delegation.code not in self.committee.countries:
+            raise ValidationError({"delegation": _("Choose one of the committee's two countries.")})

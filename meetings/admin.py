@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
-from committees.models import Committee
+from committees.access import Access, access_for, by_committee, committees_editable
+from committees.admin_access import AuditedAdmin, ScopedAdminMixin, ScopedInlineMixin
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Invitee, Reminder, Session
 from meetings.reminders import reminders_plan, reminders_retry_failed, reminders_send_now
@@ -32,6 +33,28 @@ from tracker.forms import (
     wall_clock_to_instant,
 )
 from tracker.timezones import LIMA, SANTIAGO, capital_clocks, format_in_zone, to_zone, utc_offset_label
+
+
+def by_session_committee(*, access: Access, queryset, editable: bool = False):
+    return by_committee(access=access, queryset=queryset, path="session__committee", editable=editable)
+
+
+def sessions_visible(*, access: Access, queryset):
+    return by_committee(access=access, queryset=queryset)
+
+
+def sessions_editable(*, access: Access, queryset):
+    return by_committee(access=access, queryset=queryset, editable=True)
+
+
+def reminders_editable(*, access: Access, queryset):
+    return by_session_committee(access=access, queryset=queryset, editable=True)
+
+
+def session_check(access: Access, session: Session) -> dict[str, str]:
+    if session.committee_id and not access.edits_committee(session.committee_id):
+        return {"committee": _("You can only plan sessions of a committee whose secretariat you are.")}
+    return {}
 
 
 class SessionAdminForm(RuleCheckedModelForm):
@@ -158,7 +181,8 @@ class AgendaFormSet(forms.BaseInlineFormSet):
         return [form.instance for form in kept]
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(ScopedInlineMixin, admin.TabularInline):
+    visible = by_session_committee
     model = AgendaItem
     form = AgendaItemForm
     formset = AgendaFormSet
@@ -167,9 +191,10 @@ class AgendaItemInline(admin.TabularInline):
     ordering = ("position",)
 
 
-class ReminderInline(admin.TabularInline):
+class ReminderInline(ScopedInlineMixin, admin.TabularInline):
     """The session's planned and sent reminders, read-only."""
 
+    visible = by_session_committee
     model = Reminder
     extra = 0
     fields = ("person", "kind", "offset_minutes", "state", "due_at", "sent_at", "attempts", "last_error")
@@ -188,7 +213,8 @@ class ReminderInline(admin.TabularInline):
         return super().get_queryset(request).select_related("person")
 
 
-class InviteeInline(admin.TabularInline):
+class InviteeInline(ScopedInlineMixin, admin.TabularInline):
+    visible = by_session_committee
     model = Invitee
     extra = 0
     fields = ("person", "note")
@@ -230,7 +256,17 @@ def _clock(value, zone) -> str:
 
 
 @admin.register(Session)
-class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
+class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
+    """Sessions are shared by the committee's secretariats: either may plan and change them."""
+
+    visible = sessions_visible
+    editable = sessions_editable
+    scope_check = session_check
+
+    @staticmethod
+    def can_edit(access: Access, session: Session) -> bool:
+        return access.edits_committee(session.committee_id)
+
     form = SessionAdminForm
     inlines = (AgendaItemInline, InviteeInline, ReminderInline)
     list_display = (
@@ -244,7 +280,12 @@ class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
         "host_country",
     )
     list_display_links = ("number", "title")
-    list_filter = ("committee", "status", ("host_country", CountryFilter), WhenFilter)
+    list_filter = (
+        ("committee", admin.RelatedOnlyFieldListFilter),
+        "status",
+        ("host_country", CountryFilter),
+        WhenFilter,
+    )
     list_select_related = ("committee",)
     search_fields = ("title", "venue", "description", "committee__name_en", "committee__name_es")
     date_hierarchy = "starts_at"
@@ -268,9 +309,10 @@ class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
         """`?committee=<id>` (or the only committee there is) proposes that committee and its zone."""
         initial = super().get_changeform_initial_data(request)
         chosen = str(initial.pop("committee", ""))
-        committees = list(Committee.objects.filter(pk=int(chosen))) if chosen.isdigit() else []
+        mine = committees_editable(access=access_for(request.user))
+        committees = list(mine.filter(pk=int(chosen))) if chosen.isdigit() else []
         if not committees:
-            committees = list(Committee.objects.all()[:2])
+            committees = list(mine[:2])
         if len(committees) == 1:
             initial["committee"] = committees[0].pk
             initial.setdefault("timezone", committees[0].default_timezone)
@@ -335,7 +377,7 @@ class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
 
     def _change_status(self, request, queryset, change, done_message) -> None:
         done, refused = 0, []
-        for session in queryset:
+        for session in self.editable_queryset(request, queryset):
             try:
                 change(session=session)
                 done += 1
@@ -375,11 +417,17 @@ class SessionAdmin(ConflictSafeAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(admin.ModelAdmin):
+class AgendaItemAdmin(ScopedAdminMixin, AuditedAdmin):
     """Read and search agenda items across sessions; they are edited on their session's page."""
 
+    visible = by_session_committee
+
+    @staticmethod
+    def can_edit(access: Access, item: AgendaItem) -> bool:
+        return False
+
     list_display = ("session", "position", "title", "presenter", "duration_minutes")
-    list_filter = ("session__committee",)
+    list_filter = (("session__committee", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("session", "presenter")
     search_fields = ("title", "description", "outcome", "presenter__full_name")
 
@@ -394,8 +442,15 @@ class AgendaItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """The reminder log: who was (or will be) reminded of what, and how it went."""
+
+    visible = by_session_committee
+    editable = reminders_editable
+
+    @staticmethod
+    def can_edit(access: Access, reminder: Reminder) -> bool:
+        return access.edits_committee(reminder.session.committee_id)
 
     list_display = (
         "person",
@@ -408,7 +463,12 @@ class ReminderAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
     )
-    list_filter = ("state", "kind", "session__committee", ("due_at", admin.DateFieldListFilter))
+    list_filter = (
+        "state",
+        "kind",
+        ("session__committee", admin.RelatedOnlyFieldListFilter),
+        ("due_at", admin.DateFieldListFilter),
+    )
     list_select_related = ("person", "session")
     search_fields = ("person__full_name", "person__email", "session__title", "message_id")
     date_hierarchy = "due_at"
@@ -437,7 +497,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send the selected pending reminders now"), permissions=["change"])
     def send_now(self, request, queryset) -> None:
-        count = reminders_send_now(ids=queryset.values_list("pk", flat=True))
+        count = reminders_send_now(ids=self.editable_queryset(request, queryset).values_list("pk", flat=True))
         self.message_user(
             request,
             ngettext(
@@ -448,5 +508,5 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retry the selected failed reminders"), permissions=["change"])
     def retry_failed(self, request, queryset) -> None:
-        count = reminders_retry_failed(ids=queryset.values_list("pk", flat=True))
+        count = reminders_retry_failed(ids=self.editable_queryset(request, queryset).values_list("pk", flat=True))
         self.message_user(request, ngettext("%d reminder queued again.", "%d reminders queued again.", count) % count)

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from committees.models import TEXT_LIMIT, Committee, Person
 from meetings.choices import MAX_AGENDA_POSITION, ReminderKind, ReminderState, SessionStatus
@@ -52,6 +53,8 @@ class Session(TimeStampedModel):
         editable=False,
         help_text=_("Rises whenever the time, place or status changes, so calendars replace the old entry."),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("session")
@@ -117,6 +120,8 @@ class AgendaItem(TimeStampedModel):
         help_text=_("What was decided or agreed on this item."),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
@@ -147,6 +152,8 @@ class Invitee(TimeStampedModel):
         validators=[validate_single_line],
         help_text=_("Why this person is invited, e.g. to present item 2."),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("invitee")

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
+from committees.access import access_for, by_committee
 from meetings.selectors import sessions_with_agenda
 from tracker.timezones import capital_clocks, format_in_zone
 
@@ -12,7 +13,8 @@ from tracker.timezones import capital_clocks, format_in_zone
 @require_safe
 @login_required
 def session_page(request, pk: int):
-    session = get_object_or_404(sessions_with_agenda(), pk=pk)
+    sessions = by_committee(access=access_for(request.user), queryset=sessions_with_agenda())
+    session = get_object_or_404(sessions, pk=pk)
     spanish = (get_language() or "en").startswith("es")
     clocks = [
         (clock.label, format_in_zone(clock.local, clock.zone_name)) for clock in capital_clocks(session.starts_at)

@@ -38,4 +38,4 @@ class CalendarFeedView(ICalendarViewMixin, APIView):
         feed = calendar_feed_find(token)
         if feed is None:
             raise NotFound(_("No such calendar address (it may have been revoked)."))
-        return sessions_calendar_response(request)
+        return sessions_calendar_response(request, user=feed.user)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application
-from tests.api import user_with
+from tests.api import user_in
 from tests.factories import AgendaItemFactory, CommitteeFactory, SessionFactory
 from tracker.api.throttling import TokenRateThrottle
 from tracker.schedule import schedule_changed
@@ -36,13 +36,13 @@ def _keep_test_connection():
 @pytest.fixture
 def auth_headers(db, monkeypatch, _keep_test_connection) -> dict:
     monkeypatch.setattr(TokenRateThrottle, "rate", "100000/minute", raising=False)
-    user = user_with()
+    user = user_in(None)
     user.is_superuser = True
     user.save()
     committee = CommitteeFactory(slug="chile-peru")
     AgendaItemFactory(session=SessionFactory(committee=committee, number=1))
     schedule_changed()
-    _row, token = api_token_create(user=user)
+    _row, token = api_token_create(user=user, scope="read_write")
     return {"Authorization": f"Token {token}"}
 
 

@@ -1,14 +1,16 @@
 """The staff site's name and the mixin that turns late service errors into messages."""
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from tracker.models import ApiToken, CalendarFeed
+from tracker.roles import is_administrator
 from tracker.schedule import schedule_changed
 from tracker.tokens import api_token_issue, api_token_revoke, calendar_feed_issue, calendar_feed_revoke
 
@@ -57,32 +59,50 @@ class ScheduleChangeAdminMixin:
         schedule_changed()
 
 
+class OwnKeysAdmin(SimpleHistoryAdmin):
+    """Tokens and feed addresses act for their user: each person sees and makes their own; an
+    administrator sees everyone's and makes them for others. Their history is for administrators."""
+
+    def get_queryset(self, request):
+        keys = super().get_queryset(request)
+        return keys if is_administrator(request.user) else keys.filter(user=request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("There is no such record, or it is not yours to see."))
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not is_administrator(request.user):
+            kwargs["queryset"] = type(request.user).objects.filter(pk=request.user.pk)
+            kwargs["initial"] = request.user.pk
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("key_id", "name", "user", "created_at", "last_used_at", "revoked_at")
-    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+class ApiTokenAdmin(OwnKeysAdmin):
+    list_display = ("key_id", "name", "user", "scope", "expires_at", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter))
     list_select_related = ("user",)
     search_fields = ("name", "key_id", "user__username")
     actions = ("revoke",)
 
     def get_fields(self, request, obj=None):
-        return (
-            ("user", "name") if obj is None else ("user", "name", "key_id", "created_at", "last_used_at", "revoked_at")
-        )
+        made = ("user", "name", "scope", "expires_at")
+        return made if obj is None else (*made, "key_id", "created_at", "last_used_at", "revoked_at")
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("user", "key_id", "created_at", "last_used_at", "revoked_at")
-
-    def get_queryset(self, request):
-        tokens = super().get_queryset(request)
-        return tokens if request.user.is_superuser else tokens.filter(user=request.user)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Only a superuser makes tokens for others: a token carries its user's permissions.
-        if db_field.name == "user" and not request.user.is_superuser:
-            kwargs["queryset"] = type(request.user).objects.filter(pk=request.user.pk)
-            kwargs["initial"] = request.user.pk
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        # A token's user and scope are what it was made with: a new scope is a new token.
+        return () if obj is None else ("user", "scope", "key_id", "created_at", "last_used_at", "revoked_at")
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
@@ -104,12 +124,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin):
+class CalendarFeedAdmin(OwnKeysAdmin):
     list_display = ("user", "address", "created_at", "revoked_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     list_select_related = ("user",)
     search_fields = ("user__username", "key_id")
-    autocomplete_fields = ("user",)
     actions = ("revoke",)
 
     def get_fields(self, request, obj=None):

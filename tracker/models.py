@@ -1,8 +1,13 @@
 """What every record shares."""
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class TimeStampedModel(models.Model):
@@ -31,26 +36,55 @@ class ScheduleVersion(models.Model):
         return f"v{self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S} UTC)"
 
 
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+def default_token_expiry():
+    return timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
-    """A key for the API. Only its SHA-256 is kept; the token is shown once, when made."""
+    """A key for the API. Only its SHA-256 is kept; the token is shown once, when made. It acts
+    with its user's permissions, narrowed by its scope, until it expires or is revoked."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
     )
     name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("What or who uses this token."))
+    scope = models.CharField(
+        _("scope"),
+        max_length=10,
+        choices=TokenScope.choices,
+        default=TokenScope.READ,
+        help_text=_("Read: only GET. Read and write: also what the user may change."),
+    )
+    expires_at = models.DateTimeField(_("expires"), default=default_token_expiry)
     key_id = models.CharField(_("key id"), max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
+    # Who made, changed or revoked it, and when; the hash is not worth copying into the trail.
+    history = HistoricalRecords(excluded_fields=["key_hash", "last_used_at"])
+
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(scope__in=TokenScope.values), name="api_token_scope_known"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key_id}… ({self.name or self.user})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is None and self.expires_at is not None and self.expires_at <= timezone.now():
+            raise ValidationError({"expires_at": _("Choose a time in the future.")})
 
 
 class CalendarFeed(models.Model):
@@ -64,8 +98,11 @@ class CalendarFeed(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
+    history = HistoricalRecords(excluded_fields=["secret"])
+
     class Meta:
         verbose_name = _("calendar feed")
+
         verbose_name_plural = _("calendar feeds")
         ordering = ["-created_at"]
 

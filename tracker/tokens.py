@@ -4,12 +4,12 @@ found by their public key id and compared in constant time."""
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from tracker.models import ApiToken, CalendarFeed
+from tracker.models import ApiToken, CalendarFeed, TokenScope, default_token_expiry
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
@@ -35,27 +35,42 @@ def api_token_issue(*, token: ApiToken) -> str:
     return value
 
 
-def api_token_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiToken, str]:
-    token = ApiToken(user=user, name=name)
+def api_token_create(
+    *,
+    user: AbstractBaseUser,
+    name: str = "",
+    scope: str = TokenScope.READ,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    token = ApiToken(user=user, name=name, scope=scope, expires_at=expires_at or default_token_expiry())
+    token.full_clean(exclude=["user", "key_id", "key_hash"])
     return token, api_token_issue(token=token)
 
 
 def api_token_authenticate(token: str) -> ApiToken | None:
-    """The live token this string is, or None. Recent use is recorded at most once a minute."""
+    """The live token this string is (not revoked, not expired), or None. Recent use is recorded
+    at most once a minute."""
     parts = _split(token)
     if parts is None:
         return None
-    found = ApiToken.objects.select_related("user").filter(key_id=parts[0], revoked_at__isnull=True).first()
+    now = timezone.now()
+    found = (
+        ApiToken.objects.select_related("user")
+        .filter(key_id=parts[0], revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
     if found is None or not hmac.compare_digest(found.key_hash, _digest(token)) or not found.user.is_active:
         return None
-    now = timezone.now()
     if found.last_used_at is None or now - found.last_used_at > LAST_USED_GRANULARITY:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found
 
 
 def api_token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    """Revoke at once; saved (not updated in bulk) so the audit trail records who did it."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
 
 
 def calendar_feed_issue(*, feed: CalendarFeed) -> CalendarFeed:
@@ -81,4 +96,6 @@ def calendar_feed_find(token: str) -> CalendarFeed | None:
 
 
 def calendar_feed_revoke(*, feed: CalendarFeed) -> None:
-    CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if feed.revoked_at is None:
+        feed.revoked_at = timezone.now()
+        feed.save(update_fields=["revoked_at"])

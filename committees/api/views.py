@@ -3,6 +3,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from committees.access import access_for, committees_visible
 from committees.api.serializers import CommitteeSerializer
 from committees.models import Committee, Membership
 from tracker.api.schema import READ_LIST, READ_ONE, conditional_parameters, errors
@@ -32,5 +33,9 @@ class CommitteeViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
         )
     ).order_by("name_en")
 
+    def get_queryset(self):
+        return committees_visible(access=access_for(self.request.user), queryset=super().get_queryset())
+
     def cache_variant(self, request) -> str:
-        return timezone.localdate().isoformat()  # the current co-chairs are today's
+        # The current co-chairs are today's; the committees listed are the reader's.
+        return f"{timezone.localdate().isoformat()}|{access_for(request.user).key}"

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
+from committees.access import NOBODY, Access, committees_visible, people_visible
 from committees.models import Committee, Person
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Session, SessionTombstone
@@ -117,6 +118,23 @@ class SessionWriteSerializer(serializers.Serializer):
     venue = serializers.CharField(max_length=300)
     host_country = CountryField()
     agenda = AgendaItemWriteSerializer(many=True, required=False, max_length=999)
+
+    # Set by the server; a client sending them is told so instead of being silently ignored.
+    SERVER_SET = ("id", "uid", "sequence", "created_at", "updated_at", "created_by", "delegation")
+
+    def __init__(self, *args, access: Access = NOBODY, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Committees and presenters the writer cannot see do not exist, as far as they can tell.
+        if "committee" in self.fields:
+            self.fields["committee"].queryset = committees_visible(access=access)
+        self.fields["agenda"].child.fields["presenter"].queryset = people_visible(access=access)
+
+    def validate(self, attrs: dict) -> dict:
+        if isinstance(self.initial_data, dict):
+            sent = [name for name in self.SERVER_SET if name in self.initial_data]
+            if sent:
+                raise serializers.ValidationError({name: [_("This field is set by the server.")] for name in sent})
+        return attrs
 
 
 class SessionPatchSerializer(SessionWriteSerializer):

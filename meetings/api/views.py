@@ -3,10 +3,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from committees.access import Access, access_for, by_committee, committees_visible
 from meetings.api.filters import AgendaItemFilter, SessionFilter, TombstoneFilter
 from meetings.api.serializers import (
     AgendaItemListSerializer,
@@ -56,15 +57,31 @@ def _agenda_items(session: Session | None, items: list[dict]) -> list[AgendaItem
     return agenda
 
 
+def sessions_visible(access: Access):
+    return by_committee(access=access, queryset=sessions_with_agenda())
+
+
 class _SessionWrites(viewsets.ModelViewSet):
+    def get_queryset(self):
+        return sessions_visible(access_for(self.request.user))
+
+    def cache_variant(self, request) -> str:
+        return access_for(request.user).key
+
+    def can_edit(self, request, session: Session) -> bool:
+        return access_for(request.user).edits_committee(session.committee_id)
+
     def _read(self, session: Session, code: int = status.HTTP_200_OK) -> Response:
         fresh = sessions_with_agenda().get(pk=session.pk)
         return Response(SessionSerializer(fresh, context=self.get_serializer_context()).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        serializer = SessionWriteSerializer(data=request.data)
+        access = access_for(request.user)
+        serializer = SessionWriteSerializer(data=request.data, access=access)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        if not access.edits_committee(data["committee"].pk):
+            raise PermissionDenied(_("Only the committee's secretariats may add its sessions."))
         agenda = _agenda_items(None, data.pop("agenda", []))
         session = session_create(**data, agenda=agenda)
         response = self._read(session, status.HTTP_201_CREATED)
@@ -76,7 +93,7 @@ class _SessionWrites(viewsets.ModelViewSet):
         committee = request.data.get("committee") if isinstance(request.data, dict) else None
         if committee is not None and committee != session.committee.slug:
             raise ValidationError({"committee": [_("A session cannot be moved to another committee.")]})
-        serializer = SessionPatchSerializer(data=request.data, partial=True)
+        serializer = SessionPatchSerializer(data=request.data, partial=True, access=access_for(request.user))
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         agenda_data = data.pop("agenda", None)
@@ -118,7 +135,6 @@ class _SessionWrites(viewsets.ModelViewSet):
     destroy=extend_schema(summary="Delete a session", responses={204: None, **errors(CHANGE)}),
 )
 class SessionViewSet(IdempotentCreateMixin, CachedReadMixin, _SessionWrites):
-    queryset = sessions_with_agenda()
     serializer_class = SessionSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_class = SessionFilter
@@ -133,9 +149,17 @@ class SessionViewSet(IdempotentCreateMixin, CachedReadMixin, _SessionWrites):
     ),
 )
 class SessionTombstoneViewSet(CachedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    queryset = session_tombstones()
     serializer_class = TombstoneSerializer
     filterset_class = TombstoneFilter
+
+    def get_queryset(self):
+        access = access_for(self.request.user)
+        if access.everything:
+            return session_tombstones()
+        return session_tombstones().filter(committee__in=committees_visible(access=access).values("slug"))
+
+    def cache_variant(self, request) -> str:
+        return access_for(request.user).key
 
 
 @extend_schema_view(
@@ -153,21 +177,32 @@ class SessionTombstoneViewSet(CachedListMixin, mixins.ListModelMixin, viewsets.G
 class AgendaItemViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
     """Agenda items across sessions, read-only: they are written through their session's `agenda`."""
 
-    queryset = AgendaItem.objects.select_related("presenter").order_by("session_id", "position")
     serializer_class = AgendaItemListSerializer
     filterset_class = AgendaItemFilter
 
+    def get_queryset(self):
+        items = AgendaItem.objects.select_related("presenter").order_by("session_id", "position")
+        return by_committee(access=access_for(self.request.user), queryset=items, path="session__committee")
 
-def sessions_calendar_response(request):
-    """The sessions the request's filters select, as iCalendar, through the schedule cache."""
-    sessions = sessions_with_agenda()
+    def cache_variant(self, request) -> str:
+        return access_for(request.user).key
+
+
+def sessions_calendar_response(request, *, user):
+    """The sessions `user` may see that the request's filters select, as iCalendar, through the
+    schedule cache."""
+    access = access_for(user)
+    sessions = sessions_visible(access)
     if request.query_params:  # most subscriptions send none: no form to build then
         filterset = SessionFilter(request.query_params, queryset=sessions)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         sessions = filterset.qs
     return schedule_response(
-        request, build=lambda: sessions_calendar(sessions, name=_("Committee sessions")), content_type=ICS
+        request,
+        build=lambda: sessions_calendar(sessions, name=_("Committee sessions")),
+        content_type=ICS,
+        variant=access.key,
     )
 
 
@@ -185,7 +220,7 @@ class SessionsCalendarView(ICalendarViewMixin, APIView):
         responses=CALENDAR_RESPONSES,
     )
     def get(self, request):
-        return sessions_calendar_response(request)
+        return sessions_calendar_response(request, user=request.user)
 
 
 class SessionCalendarView(ICalendarViewMixin, APIView):
@@ -195,11 +230,12 @@ class SessionCalendarView(ICalendarViewMixin, APIView):
         responses={(200, "text/calendar"): CALENDAR_RESPONSES[(200, "text/calendar")], **errors(READ_ONE)},
     )
     def get(self, request, pk: int):
-        if not Session.objects.filter(pk=pk).exists():
+        access = access_for(request.user)
+        if not sessions_visible(access).filter(pk=pk).exists():
             raise NotFound(_("No Session matches the given query."))
 
         def build() -> bytes:
-            session = get_object_or_404(sessions_with_agenda(), pk=pk)
+            session = get_object_or_404(sessions_visible(access), pk=pk)
             return sessions_calendar([session], name=session.title)
 
-        return schedule_response(request, build=build, content_type=ICS)
+        return schedule_response(request, build=build, content_type=ICS, variant=access.key)

@@ -13,7 +13,8 @@ from committees.models import Committee, Person
 from meetings.models import AgendaItem, Session, SessionTombstone
 from meetings.services import session_update
 from tests.admin_forms import empty_inlines
-from tests.api import editor, reader, token_client, user_with
+from tests.api import administrator, editor, reader, reader_of, token_client
+from tracker.models import TokenScope
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
 from tracker.schedule import schedule_changed
 
@@ -154,12 +155,12 @@ def test_auth_matrix(method, path, anonymous, reader_status, editor_status):
 
 
 def test_revoked_token_and_inactive_user_are_refused():
-    user = user_with()
+    user = administrator()
     client = token_client(user)
     assert client.get(LIST).status_code == 200
     user.api_tokens.update(revoked_at=datetime(2026, 1, 1, tzinfo=UTC))
     assert client.get(LIST).status_code == 401
-    other = user_with()
+    other = administrator()
     client = token_client(other)
     other.is_active = False
     other.save()
@@ -281,8 +282,14 @@ def test_patch_cannot_move_to_another_committee_or_set_server_fields():
         400,
         {"committee": ["A session cannot be moved to another committee."]},
     )
+    title = session.title
     response = client.patch(f"{LIST}{session.pk}/", {"sequence": 99, "uid": "x", "title": "Renamed"})
-    assert (response.status_code, response.json()["sequence"], response.json()["title"]) == (200, 0, "Renamed")
+    assert (response.status_code, response.json()) == (
+        400,
+        {"uid": ["This field is set by the server."], "sequence": ["This field is set by the server."]},
+    )
+    session.refresh_from_db()
+    assert (session.sequence, session.title) == (0, title)
 
 
 def test_concurrent_overlapping_posts_one_wins():
@@ -398,7 +405,9 @@ def test_pagination_bounds():
 
 
 def test_list_queries_do_not_grow_with_sessions():
-    client = reader()  # a real token: its lookup is one of the queries
+    committee = CommitteeFactory()
+    # A real token and a reader of one committee: their lookups are among the queries.
+    client = token_client(reader_of(committee), scope=TokenScope.READ)
     client.get("/api/v1/")  # its first use is recorded once; later ones within a minute are not
 
     def make(count: int) -> None:
@@ -415,17 +424,17 @@ def test_list_queries_do_not_grow_with_sessions():
         assert response.status_code == 200
         return len(captured)
 
-    committee = CommitteeFactory()
     make(1)
     one = queries()
     make(49)
     assert client.get(LIST, {"page_size": 100}).json()["count"] == 50
     fifty = queries()
-    # token, schedule version, the page with its total, the agendas with their presenters
-    assert one == fifty == 4
+    # token, role and committees, schedule version, the page with its total, the agendas with
+    # their presenters
+    assert one == fifty == 5
     with CaptureQueriesContext(connection) as cached:
         assert client.get(LIST, {"page_size": 100}).status_code == 200
-    assert len(cached) == 2  # token and version: the body comes from the cache
+    assert len(cached) == 3  # token, role and committees, version: the body comes from the cache
 
 
 def test_conditional_get_and_cache_invalidation(session, admin_client):
@@ -437,8 +446,9 @@ def test_conditional_get_and_cache_invalidation(session, admin_client):
     with CaptureQueriesContext(connection) as captured:
         not_modified = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert (not_modified.status_code, not_modified.content, not_modified["ETag"]) == (304, b"", etag)
-    # the token, the session's existence, the schedule version: no body is built
-    assert len(captured) == 3
+    # the token, the role and committees, the session's existence, the schedule version: no body
+    # is built
+    assert len(captured) == 4
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
     assert client.get(url, HTTP_IF_NONE_MATCH='"0-stale"').status_code == 200
 
@@ -446,7 +456,7 @@ def test_conditional_get_and_cache_invalidation(session, admin_client):
     with CaptureQueriesContext(connection) as captured:
         cached_again = client.get(LIST)
     assert cached.content == cached_again.content
-    assert len(captured) == 2  # token and version only: the bytes were stored
+    assert len(captured) == 3  # token, role and committees, version: the bytes were stored
     # service change → new body
     session_update(session=session, data={"title": "Renamed by a service"})
     changed = client.get(url)
@@ -560,7 +570,7 @@ def test_failed_request_frees_its_idempotency_key_and_racing_repeats_create_once
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_repeats_of_one_key_create_once():
     committee = CommitteeFactory()
-    user = user_with("add_session")
+    user = administrator()
     clients = [token_client(user), token_client(user)]
     barrier = threading.Barrier(2)
     answers: list[tuple[int, int | None]] = []

@@ -5,7 +5,7 @@ from icalendar import Calendar
 
 from meetings.models import Session
 from meetings.services import session_cancel, session_update
-from tests.api import reader, token_client, user_with
+from tests.api import administrator, reader, token_client
 from tests.factories import AgendaItemFactory, CommitteeFactory, SessionFactory
 from tracker.schedule import schedule_changed
 from tracker.tokens import calendar_feed_create, calendar_feed_revoke
@@ -153,7 +153,7 @@ def test_feed_filters_and_errors():
 def test_personal_feed_by_secret_and_revocation(client):
     session = SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
     schedule_changed()
-    feed = calendar_feed_create(user=user_with())
+    feed = calendar_feed_create(user=administrator())
     assert len(feed.secret) >= 43  # 256 random bits, URL-safe
     url = f"/calendar/{feed.token}.ics"
     response = client.get(url)  # no header, no cookie: the address is the credential
@@ -170,7 +170,7 @@ def test_personal_feed_by_secret_and_revocation(client):
 
 
 def test_feed_of_an_inactive_user_stops():
-    user = user_with()
+    user = administrator()
     feed = calendar_feed_create(user=user)
     user.is_active = False
     user.save()

@@ -1,28 +1,39 @@
 import hashlib
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 
-from tests.api import token_client, user_with
-from tracker.models import ApiToken, CalendarFeed
-from tracker.tokens import api_token_authenticate
+from tests.api import administrator, token_client
+from tests.factories import SessionFactory
+from tracker.models import ApiToken, CalendarFeed, TokenScope
+from tracker.tokens import api_token_authenticate, api_token_create
 
 pytestmark = pytest.mark.django_db
 
 
+@time_machine.travel(datetime(2026, 3, 2, 15, 30, tzinfo=UTC), tick=False)
 def test_create_api_token_prints_a_working_token_last():
-    user = user_with()
+    user = administrator()
     out = StringIO()
     call_command("create_api_token", user.username, "--name", "dashboard", stdout=out)
     lines = out.getvalue().splitlines()
     token = lines[-1]
-    assert lines[0] == f"API token for “{user.username}” (send it as “Authorization: Token <token>”):"
+    assert lines[0] == (
+        f"API token for “{user.username}”, read, until 2027-03-02 15:30 UTC "
+        "(send it as “Authorization: Token <token>”):"
+    )
     stored = ApiToken.objects.get()
-    assert (stored.user, stored.name, stored.key_hash) == (
+    assert (stored.user, stored.name, stored.scope, stored.expires_at, stored.key_hash) == (
         user,
         "dashboard",
+        TokenScope.READ,
+        datetime(2027, 3, 2, 15, 30, tzinfo=UTC),
         hashlib.sha256(token.encode()).hexdigest(),
     )
     assert token.split(".")[1] not in str(list(ApiToken.objects.values()))  # only the hash is kept
@@ -30,10 +41,62 @@ def test_create_api_token_prints_a_working_token_last():
     assert api_token_authenticate(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
 
 
+@time_machine.travel(datetime(2026, 3, 2, 15, 30, tzinfo=UTC), tick=False)
+def test_create_api_token_with_scope_and_days():
+    user = administrator()
+    out = StringIO()
+    call_command("create_api_token", user.username, "--scope", "read_write", "--days", "30", stdout=out)
+    stored = ApiToken.objects.get()
+    assert (stored.scope, stored.expires_at) == (TokenScope.READ_WRITE, datetime(2026, 4, 1, 15, 30, tzinfo=UTC))
+    assert (
+        out.getvalue().splitlines()[0].startswith(f"API token for “{user.username}”, read and write, until 2026-04-01")
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--days", "0"], "--days must be from 1 to 1095."),
+        (["--days", "1096"], "--days must be from 1 to 1095."),
+        (["--name", "x" * 101], "--name may have at most 100 characters."),
+    ],
+)
+def test_create_api_token_refuses_bad_options(arguments, message):
+    user = administrator()
+    with pytest.raises(CommandError) as raised:
+        call_command("create_api_token", user.username, *arguments)
+    assert str(raised.value) == message
+    assert ApiToken.objects.count() == 0
+
+
+def test_read_token_cannot_write_and_expired_token_is_refused():
+    session = SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    user = administrator()
+    read_only = token_client(user, scope=TokenScope.READ)
+    response = read_only.patch(f"/api/v1/sessions/{session.pk}/", {"title": "Renamed"})
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "This token may only read: make a read-write token to change the schedule."},
+    )
+    assert read_only.get(f"/api/v1/sessions/{session.pk}/").status_code == 200
+    token, value = api_token_create(user=user, scope=TokenScope.READ_WRITE)
+    assert token_client(token=value).patch(f"/api/v1/sessions/{session.pk}/", {"title": "Renamed"}).status_code == 200
+    with time_machine.travel(token.expires_at + timedelta(seconds=1)):
+        response = token_client(token=value).get("/api/v1/sessions/")
+    assert (response.status_code, response.json()) == (401, {"detail": "Invalid token."})
+
+
+def test_token_expiry_must_be_ahead():
+    with pytest.raises(ValidationError) as raised:
+        api_token_create(user=administrator(), expires_at=timezone.now() - timedelta(minutes=1))
+    assert raised.value.message_dict == {"expires_at": ["Choose a time in the future."]}
+    assert ApiToken.objects.count() == 0
+
+
 def test_create_api_token_refuses_unknown_or_inactive_users():
     with pytest.raises(CommandError, match="No user “ghost”"):
         call_command("create_api_token", "ghost")
-    user = user_with()
+    user = administrator()
     user.is_active = False
     user.save()
     with pytest.raises(CommandError, match="is not active"):
@@ -53,10 +116,19 @@ def test_malformed_headers(header):
 
 
 def test_admin_shows_a_new_token_once_and_can_revoke(admin_client):
-    user = user_with()
-    response = admin_client.post(
-        "/admin/tracker/apitoken/add/", {"user": str(user.pk), "name": "calendar sync"}, follow=True
-    )
+    user = administrator()
+    ahead = timezone.localtime() + timedelta(days=90)
+    form = {
+        "user": str(user.pk),
+        "name": "calendar sync",
+        "scope": "read",
+        "expires_at_0": f"{ahead:%Y-%m-%d}",
+        "expires_at_1": "12:00:00",
+    }
+    past = admin_client.post("/admin/tracker/apitoken/add/", {**form, "expires_at_0": "2020-01-01"})
+    assert past.context["adminform"].form.errors == {"expires_at": ["Choose a time in the future."]}
+    assert ApiToken.objects.count() == 0
+    response = admin_client.post("/admin/tracker/apitoken/add/", form, follow=True)
     (message,) = [str(m) for m in get_messages(response.wsgi_request) if "The new token is" in str(m)]
     token = message.split("The new token is ")[1].split(" — ")[0]
     assert token_client(token=token).get("/api/v1/sessions/").status_code == 200
@@ -67,7 +139,7 @@ def test_admin_shows_a_new_token_once_and_can_revoke(admin_client):
 
 
 def test_admin_shows_feed_address_and_revokes(admin_client):
-    user = user_with()
+    user = administrator()
     admin_client.post("/admin/tracker/calendarfeed/add/", {"user": str(user.pk)})
     feed = CalendarFeed.objects.get()
     page = admin_client.get(f"/admin/tracker/calendarfeed/{feed.pk}/change/").content.decode()

@@ -1,0 +1,125 @@
+"""Who may see and change what, committee by committee.
+
+An administrator sees everything. Anyone else sees the committees they hold a
+StaffAssignment for; the secretariat of a delegation changes that delegation's people and
+memberships and the sessions the committee shares. Model permissions (the user's groups) say
+which kinds of record they may change at all; these rules say which rows."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.db.models import IntegerField, Q, QuerySet, Value
+
+from committees.models import Committee, Membership, Person, StaffAssignment
+from tracker.roles import ADMINISTRATOR
+
+
+@dataclass(frozen=True)
+class Access:
+    everything: bool
+    committees: frozenset[int]
+    delegations: frozenset[tuple[int, str]]  # (committee id, country code) whose secretariat this is
+
+    @property
+    def editing_committees(self) -> frozenset[int]:
+        return frozenset(committee for committee, _country in self.delegations)
+
+    @property
+    def countries(self) -> frozenset[str]:
+        return frozenset(country for _committee, country in self.delegations)
+
+    @property
+    def key(self) -> str:
+        """Tells apart answers built for people who see different committees."""
+        return "all" if self.everything else ",".join(map(str, sorted(self.committees))) or "none"
+
+    def sees_committee(self, committee_id: int) -> bool:
+        return self.everything or committee_id in self.committees
+
+    def edits_committee(self, committee_id: int) -> bool:
+        return self.everything or committee_id in self.editing_committees
+
+    def edits_delegation(self, committee_id: int, country: str) -> bool:
+        return self.everything or (committee_id, country) in self.delegations
+
+    def edits_country(self, country: str) -> bool:
+        return self.everything or country in self.countries
+
+
+NOBODY = Access(everything=False, committees=frozenset(), delegations=frozenset())
+EVERYTHING = Access(everything=True, committees=frozenset(), delegations=frozenset())
+ROLE_MARK = "*"
+
+
+def access_for(user: AbstractBaseUser | AnonymousUser) -> Access:
+    """The user's access, read once and kept on the user object for the rest of the request."""
+    if not user.is_authenticated or not user.is_active:
+        return NOBODY
+    cached = getattr(user, "_committee_access", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        access = EVERYTHING
+    else:
+        # One query for both the role and the assignments: it runs on every API request.
+        assigned = StaffAssignment.objects.filter(user=user).order_by().values_list("committee_id", "delegation")
+        administrator = (
+            Group.user_set.through.objects.filter(user_id=user.pk, group__name=ADMINISTRATOR)
+            .annotate(committee=Value(None, output_field=IntegerField()), role=Value(ROLE_MARK))
+            .order_by()
+            .values_list("committee", "role")
+        )
+        rows = list(assigned.union(administrator, all=True))
+        user._is_administrator = any(committee is None for committee, _country in rows)
+        if user._is_administrator:
+            access = EVERYTHING
+        else:
+            access = Access(
+                everything=False,
+                committees=frozenset(committee for committee, _country in rows),
+                delegations=frozenset((committee, country) for committee, country in rows if country),
+            )
+    user._committee_access = access
+    return access
+
+
+def committees_visible(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Committee.objects.all() if queryset is None else queryset
+    return queryset if access.everything else queryset.filter(pk__in=access.committees)
+
+
+def committees_editable(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Committee.objects.all() if queryset is None else queryset
+    return queryset if access.everything else queryset.filter(pk__in=access.editing_committees)
+
+
+def people_visible(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:
+    """Members of the committees one sees, and the people of one's own delegations (who may not
+    sit on a committee yet)."""
+    queryset = Person.objects.all() if queryset is None else queryset
+    if access.everything:
+        return queryset
+    seated = Membership.objects.filter(committee__in=access.committees).values("person_id")
+    return queryset.filter(Q(pk__in=seated) | Q(country__in=access.countries))
+
+
+def people_editable(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Person.objects.all() if queryset is None else queryset
+    return queryset if access.everything else queryset.filter(country__in=access.countries)
+
+
+def by_committee(*, access: Access, queryset: QuerySet, path: str = "committee", editable: bool = False) -> QuerySet:
+    """Rows of any model reached from a committee by `path` (e.g. "session__committee")."""
+    if access.everything:
+        return queryset
+    return queryset.filter(**{f"{path}__in": access.editing_committees if editable else access.committees})
+
+
+def memberships_editable(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Membership.objects.all() if queryset is None else queryset
+    if access.everything:
+        return queryset
+    mine = Q(pk__in=[])
+    for committee, country in access.delegations:
+        mine |= Q(committee_id=committee, delegation=country)
+    return queryset.filter(mine)

@@ -65,9 +65,6 @@ class _SessionWrites(viewsets.ModelViewSet):
     def get_queryset(self):
         return sessions_visible(access_for(self.request.user))
 
-    def cache_variant(self, request) -> str:
-        return access_for(request.user).key
-
     def can_edit(self, request, session: Session) -> bool:
         return access_for(request.user).edits_committee(session.committee_id)
 
@@ -138,6 +135,9 @@ class SessionViewSet(IdempotentCreateMixin, CachedReadMixin, _SessionWrites):
     serializer_class = SessionSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_class = SessionFilter
+
+    def cache_variant(self, request) -> str:
+        return access_for(request.user).key
 
 
 @extend_schema_view(

@@ -12,13 +12,11 @@ class ReadAuthenticatedWriteWithModelPermission(DjangoModelPermissions):
     authenticated_users_only = True
 
     def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
         token = request.auth
         if request.method not in SAFE_METHODS and isinstance(token, ApiToken) and token.scope != TokenScope.READ_WRITE:
             self.message = _("This token may only read: make a read-write token to change the schedule.")
             return False
-        return True
+        return super().has_permission(request, view)
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE_METHODS or not hasattr(view, "can_edit"):

@@ -1,0 +1,433 @@
+"""Who may do what: every API endpoint and method, and the admin's pages, for each role.
+
+The world: committee A (Chile–Peru) with a Chilean and a Peruvian secretariat and a reader;
+committee B (Chile–Argentina), which none of them works for. Sessions are shared by A's two
+secretariats; each edits only its own delegation's people and memberships."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+from icalendar import Calendar
+from rest_framework.test import APIClient
+
+from committees.models import Committee, Membership, Person
+from meetings.models import AgendaItem, Session, SessionTombstone
+from tests.api import administrator, reader_of, secretariat_of, token_client
+from tests.factories import AgendaItemFactory, CommitteeFactory, MembershipFactory, PersonFactory, SessionFactory
+from tracker.models import TokenScope
+from tracker.schedule import schedule_changed
+from tracker.tokens import calendar_feed_create
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "reader", "own", "other", "administrator")
+
+
+@dataclass
+class World:
+    a: Committee
+    b: Committee
+    a_session: Session
+    b_session: Session
+    a_item: AgendaItem
+    b_item: AgendaItem
+    chilean: Person  # sits on A for Chile
+    peruvian: Person  # sits on A for Peru
+    argentine: Person  # sits on B for Argentina
+    chilean_on_b: Person  # sits on B for Chile only
+    chilean_membership: Membership
+    peruvian_membership: Membership
+    argentine_membership: Membership
+    users: dict[str, User | None]
+
+
+@pytest.fixture
+def world() -> World:
+    a = CommitteeFactory(slug="chile-peru", country_a="CL", country_b="PE")
+    b = CommitteeFactory(slug="chile-argentina", country_a="CL", country_b="AR")
+    a_session = SessionFactory(committee=a, number=1, starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    b_session = SessionFactory(committee=b, number=1, starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    chilean, peruvian = PersonFactory(country="CL"), PersonFactory(country="PE")
+    argentine, chilean_on_b = PersonFactory(country="AR"), PersonFactory(country="CL")
+    world = World(
+        a=a,
+        b=b,
+        a_session=a_session,
+        b_session=b_session,
+        a_item=AgendaItemFactory(session=a_session, position=1, presenter=chilean),
+        b_item=AgendaItemFactory(session=b_session, position=1, presenter=argentine),
+        chilean=chilean,
+        peruvian=peruvian,
+        argentine=argentine,
+        chilean_on_b=chilean_on_b,
+        chilean_membership=MembershipFactory(committee=a, person=chilean, delegation="CL"),
+        peruvian_membership=MembershipFactory(committee=a, person=peruvian, delegation="PE"),
+        argentine_membership=MembershipFactory(committee=b, person=argentine, delegation="AR"),
+        users={
+            "anonymous": None,
+            "reader": reader_of(a),
+            "own": secretariat_of(a, "CL"),
+            "other": secretariat_of(a, "PE"),
+            "administrator": administrator(),
+        },
+    )
+    MembershipFactory(committee=b, person=chilean_on_b, delegation="CL")
+    now = timezone.now()
+    SessionTombstone.objects.create(session_id=9001, uid="a@x", committee=a.slug, number=7, deleted_at=now)
+    SessionTombstone.objects.create(session_id=9002, uid="b@x", committee=b.slug, number=7, deleted_at=now)
+    schedule_changed()
+    return world
+
+
+def api_client(world: World, role: str) -> APIClient:
+    user = world.users[role]
+    if user is None:
+        return APIClient()
+    return token_client(user, scope=TokenScope.READ if role == "reader" else TokenScope.READ_WRITE)
+
+
+def new_session(committee: Committee) -> dict:
+    return {
+        "committee": committee.slug,
+        "title": "Extraordinary session",
+        "starts_at": "2030-03-04T10:00:00-03:00",
+        "ends_at": "2030-03-04T12:00:00-03:00",
+        "timezone": "America/Santiago",
+        "venue": "Cancillería, Santiago",
+        "host_country": "CL",
+    }
+
+
+# (name, method, path, body) -> expected status for anonymous, reader, own, other, administrator
+API_MATRIX = [
+    ("root", "get", "/api/v1/", None, (401, 200, 200, 200, 200)),
+    ("committees", "get", "/api/v1/committees/", None, (401, 200, 200, 200, 200)),
+    ("own committee", "get", "/api/v1/committees/chile-peru/", None, (401, 200, 200, 200, 200)),
+    ("other committee", "get", "/api/v1/committees/chile-argentina/", None, (401, 404, 404, 404, 200)),
+    ("sessions", "get", "/api/v1/sessions/", None, (401, 200, 200, 200, 200)),
+    ("own session", "get", "/api/v1/sessions/{a_session}/", None, (401, 200, 200, 200, 200)),
+    ("other session", "get", "/api/v1/sessions/{b_session}/", None, (401, 404, 404, 404, 200)),
+    ("create own", "post", "/api/v1/sessions/", "a", (401, 403, 201, 201, 201)),
+    ("create other", "post", "/api/v1/sessions/", "b", (401, 403, 400, 400, 201)),
+    ("change own", "patch", "/api/v1/sessions/{a_session}/", {"title": "Renamed"}, (401, 403, 200, 200, 200)),
+    ("change other", "patch", "/api/v1/sessions/{b_session}/", {"title": "Renamed"}, (401, 403, 404, 404, 200)),
+    ("replace own", "put", "/api/v1/sessions/{a_session}/", {"title": "Renamed"}, (401, 403, 405, 405, 405)),
+    ("delete own", "delete", "/api/v1/sessions/{a_session}/", None, (401, 403, 204, 204, 204)),
+    ("delete other", "delete", "/api/v1/sessions/{b_session}/", None, (401, 403, 404, 404, 204)),
+    ("deleted sessions", "get", "/api/v1/sessions/deleted/", None, (401, 200, 200, 200, 200)),
+    ("agenda items", "get", "/api/v1/agenda-items/", None, (401, 200, 200, 200, 200)),
+    ("own agenda item", "get", "/api/v1/agenda-items/{a_item}/", None, (401, 200, 200, 200, 200)),
+    ("other agenda item", "get", "/api/v1/agenda-items/{b_item}/", None, (401, 404, 404, 404, 200)),
+    ("agenda item write", "post", "/api/v1/agenda-items/", {"title": "x"}, (401, 403, 405, 405, 405)),
+    ("calendar", "get", "/api/v1/sessions.ics", None, (401, 200, 200, 200, 200)),
+    ("own session calendar", "get", "/api/v1/sessions/{a_session}.ics", None, (401, 200, 200, 200, 200)),
+    ("other session calendar", "get", "/api/v1/sessions/{b_session}.ics", None, (401, 404, 404, 404, 200)),
+    # The description of the API is public: it holds no data.
+    ("schema", "get", "/api/v1/schema/", None, (200, 200, 200, 200, 200)),
+    ("docs", "get", "/api/v1/docs/", None, (200, 200, 200, 200, 200)),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "path", "body", "expected"), API_MATRIX, ids=[row[0] for row in API_MATRIX])
+@pytest.mark.parametrize("role", ROLES)
+def test_api_matrix(world, role, name, method, path, body, expected):
+    url = path.format(
+        a_session=world.a_session.pk, b_session=world.b_session.pk, a_item=world.a_item.pk, b_item=world.b_item.pk
+    )
+    if body in ("a", "b"):
+        body = new_session(world.a if body == "a" else world.b)
+    headers = {"HTTP_ACCEPT": "text/html"} if name == "docs" else {}
+    response = getattr(api_client(world, role), method)(url, body, **headers)
+    assert response.status_code == expected[ROLES.index(role)]
+
+
+def test_api_refusals_say_why(world):
+    own = api_client(world, "own")
+    response = own.post("/api/v1/sessions/", new_session(world.b))
+    assert (response.status_code, response.json()) == (
+        400,
+        {"committee": ["Object with slug=chile-argentina does not exist."]},
+    )
+    response = own.patch(f"/api/v1/sessions/{world.b_session.pk}/", {"title": "Renamed"})
+    assert (response.status_code, response.json()) == (404, {"detail": "No Session matches the given query."})
+    response = api_client(world, "reader").post("/api/v1/sessions/", new_session(world.a))
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "This token may only read: make a read-write token to change the schedule."},
+    )
+    # A reader's read-write token still lacks the permission to add sessions.
+    response = token_client(world.users["reader"]).post("/api/v1/sessions/", new_session(world.a))
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "You do not have permission to perform this action."},
+    )
+    assert Session.objects.count() == 2
+    world.b_session.refresh_from_db()
+    assert world.b_session.title != "Renamed"
+
+
+def test_a_read_only_assignment_does_not_let_a_secretariat_write(world):
+    """A secretariat of A who only reads B sees B's sessions but cannot change them."""
+    from committees.models import StaffAssignment
+
+    user = world.users["own"]
+    StaffAssignment.objects.create(user=user, committee=world.b, delegation="")
+    client = token_client(user)
+    assert client.get(f"/api/v1/sessions/{world.b_session.pk}/").status_code == 200
+    response = client.patch(f"/api/v1/sessions/{world.b_session.pk}/", {"title": "Renamed"})
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "Only the committee's secretariats may change this."},
+    )
+    response = client.post("/api/v1/sessions/", new_session(world.b))
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "Only the committee's secretariats may add its sessions."},
+    )
+    assert client.delete(f"/api/v1/sessions/{world.b_session.pk}/").status_code == 403
+    assert Session.objects.filter(committee=world.b).count() == 1
+
+
+def _ids(client, path) -> list:
+    response = client.get(path)
+    assert response.status_code == 200
+    return [row.get("id", row.get("slug", row.get("session_id"))) for row in response.json()["results"]]
+
+
+@pytest.mark.parametrize("role", ["reader", "own", "other", "administrator"])
+def test_api_lists_hold_exactly_the_permitted_rows(world, role):
+    client = api_client(world, role)
+    everything = role == "administrator"
+    assert sorted(_ids(client, "/api/v1/committees/")) == (
+        ["chile-argentina", "chile-peru"] if everything else ["chile-peru"]
+    )
+    sessions = [world.a_session.pk, world.b_session.pk] if everything else [world.a_session.pk]
+    assert sorted(_ids(client, "/api/v1/sessions/")) == sorted(sessions)
+    items = [world.a_item.pk, world.b_item.pk] if everything else [world.a_item.pk]
+    assert sorted(_ids(client, "/api/v1/agenda-items/")) == sorted(items)
+    assert _ids(client, "/api/v1/sessions/deleted/") == ([9001, 9002] if everything else [9001])
+    calendar = Calendar.from_ical(client.get("/api/v1/sessions.ics").content)
+    uids = sorted(str(event["UID"]) for event in calendar.walk("VEVENT"))
+    assert uids == sorted(Session.objects.get(pk=pk).uid for pk in sessions)
+    # The committee's members are listed to all who see it, both delegations.
+    members = client.get("/api/v1/committees/chile-peru/").json()["members"]
+    assert sorted(member["person"]["id"] for member in members) == sorted([world.chilean.pk, world.peruvian.pk])
+
+
+def test_answers_for_different_readers_are_cached_apart(world):
+    """The same address gives each reader their own rows, from the cache too, with their own ETag."""
+    admin, own = api_client(world, "administrator"), api_client(world, "own")
+    first = admin.get("/api/v1/sessions/")
+    mine = own.get("/api/v1/sessions/")
+    assert (first.json()["count"], mine.json()["count"]) == (2, 1)
+    assert first["ETag"] != mine["ETag"]
+    assert own.get("/api/v1/sessions/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    assert own.get("/api/v1/sessions/").json()["count"] == 1
+
+
+def test_personal_calendar_feed_shows_its_owners_committees(world):
+    feed = calendar_feed_create(user=world.users["other"])
+    response = Client().get(f"/calendar/{feed.token}.ics")
+    calendar = Calendar.from_ical(response.content)
+    assert [str(event["UID"]) for event in calendar.walk("VEVENT")] == [world.a_session.uid]
+
+
+def test_session_page_is_not_found_for_another_committee(world, client):
+    client.force_login(world.users["own"])
+    assert client.get(f"/schedule/sessions/{world.a_session.pk}/").status_code == 200
+    assert client.get(f"/schedule/sessions/{world.b_session.pk}/").status_code == 404
+
+
+# --- The admin ---------------------------------------------------------------------------
+
+ADMIN_ROLES = ("anonymous", "reader", "own", "other", "administrator")
+
+# (name, path) -> status of GET for anonymous, reader, own, other, administrator. 302 is the
+# sign-in page (a reader is an API client, not staff); a page a role may only view is a 200.
+ADMIN_MATRIX = [
+    ("index", "/admin/", (302, 302, 200, 200, 200)),
+    ("committees", "/admin/committees/committee/", (302, 302, 200, 200, 200)),
+    ("own committee", "/admin/committees/committee/{a}/change/", (302, 302, 200, 200, 200)),
+    ("other committee", "/admin/committees/committee/{b}/change/", (302, 302, 404, 404, 200)),
+    ("add committee", "/admin/committees/committee/add/", (302, 302, 403, 403, 200)),
+    ("people", "/admin/committees/person/", (302, 302, 200, 200, 200)),
+    ("Chilean", "/admin/committees/person/{chilean}/change/", (302, 302, 200, 200, 200)),
+    ("Peruvian", "/admin/committees/person/{peruvian}/change/", (302, 302, 200, 200, 200)),
+    ("Argentine", "/admin/committees/person/{argentine}/change/", (302, 302, 404, 404, 200)),
+    ("add person", "/admin/committees/person/add/", (302, 302, 200, 200, 200)),
+    ("memberships", "/admin/committees/membership/", (302, 302, 200, 200, 200)),
+    ("Chilean membership", "/admin/committees/membership/{chilean_membership}/change/", (302, 302, 200, 200, 200)),
+    ("Argentine membership", "/admin/committees/membership/{argentine_membership}/change/", (302, 302, 404, 404, 200)),
+    ("sessions", "/admin/meetings/session/", (302, 302, 200, 200, 200)),
+    ("own session", "/admin/meetings/session/{a_session}/change/", (302, 302, 200, 200, 200)),
+    ("other session", "/admin/meetings/session/{b_session}/change/", (302, 302, 404, 404, 200)),
+    ("delete own session", "/admin/meetings/session/{a_session}/delete/", (302, 302, 200, 200, 200)),
+    ("delete other session", "/admin/meetings/session/{b_session}/delete/", (302, 302, 404, 404, 200)),
+    ("own session history", "/admin/meetings/session/{a_session}/history/", (302, 302, 403, 403, 200)),
+    ("Chilean history", "/admin/committees/person/{chilean}/history/", (302, 302, 403, 403, 200)),
+    ("agenda items", "/admin/meetings/agendaitem/", (302, 302, 200, 200, 200)),
+    ("other agenda item", "/admin/meetings/agendaitem/{b_item}/change/", (302, 302, 404, 404, 200)),
+    ("reminders", "/admin/meetings/reminder/", (302, 302, 200, 200, 200)),
+    ("staff assignments", "/admin/committees/staffassignment/", (302, 302, 403, 403, 200)),
+    ("API tokens", "/admin/tracker/apitoken/", (302, 302, 200, 200, 200)),
+    ("calendar feeds", "/admin/tracker/calendarfeed/", (302, 302, 200, 200, 200)),
+    ("users", "/admin/auth/user/", (302, 302, 403, 403, 200)),
+]
+
+
+def admin_client(world: World, role: str) -> Client:
+    client = Client()
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+    return client
+
+
+def _admin_url(world: World, path: str) -> str:
+    return path.format(
+        a=world.a.pk,
+        b=world.b.pk,
+        chilean=world.chilean.pk,
+        peruvian=world.peruvian.pk,
+        argentine=world.argentine.pk,
+        chilean_membership=world.chilean_membership.pk,
+        argentine_membership=world.argentine_membership.pk,
+        a_session=world.a_session.pk,
+        b_session=world.b_session.pk,
+        b_item=world.b_item.pk,
+    )
+
+
+@pytest.mark.parametrize(("name", "path", "expected"), ADMIN_MATRIX, ids=[row[0] for row in ADMIN_MATRIX])
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_admin_matrix(world, role, name, path, expected):
+    response = admin_client(world, role).get(_admin_url(world, path))
+    assert response.status_code == expected[ADMIN_ROLES.index(role)]
+    if response.status_code == 302:
+        assert response["Location"].startswith("/admin/login/")
+
+
+def _rows(client, path) -> set:
+    response = client.get(path)
+    assert response.status_code == 200
+    return set(response.context["cl"].result_list)
+
+
+@pytest.mark.parametrize("role", ["own", "other", "administrator"])
+def test_admin_lists_hold_exactly_the_permitted_rows(world, role):
+    client = admin_client(world, role)
+    everything = role == "administrator"
+    assert _rows(client, "/admin/committees/committee/") == ({world.a, world.b} if everything else {world.a})
+    people = {world.chilean, world.peruvian}
+    # A secretariat also sees its own country's people who sit on no committee of theirs yet.
+    extra = {"own": {world.chilean_on_b}, "other": set(), "administrator": {world.argentine, world.chilean_on_b}}
+    assert _rows(client, "/admin/committees/person/") == people | extra[role]
+    memberships = Membership.objects.all() if everything else Membership.objects.filter(committee=world.a)
+    assert _rows(client, "/admin/committees/membership/") == set(memberships)
+    assert len(memberships) == (4 if everything else 2)
+    assert _rows(client, "/admin/meetings/session/") == (
+        {world.a_session, world.b_session} if everything else {world.a_session}
+    )
+    assert _rows(client, "/admin/meetings/agendaitem/") == (
+        {world.a_item, world.b_item} if everything else {world.a_item}
+    )
+
+
+def _person_form(person: Person, **changes) -> dict:
+    from tests.admin_forms import empty_inlines
+
+    return {
+        "full_name": person.full_name,
+        "position": person.position,
+        "organisation": person.organisation,
+        "country": person.country.code,
+        "email": person.email,
+        "preferred_language": person.preferred_language,
+        "timezone": person.timezone,
+        "receives_reminders": "on",
+        **empty_inlines("memberships"),
+        **changes,
+    }
+
+
+def test_a_secretariat_edits_its_own_delegations_people_only(world):
+    own = admin_client(world, "own")
+    saved = own.post(
+        _admin_url(world, "/admin/committees/person/{chilean}/change/"),
+        _person_form(world.chilean, full_name="Renamed"),
+    )
+    assert saved.status_code == 302
+    world.chilean.refresh_from_db()
+    assert world.chilean.full_name == "Renamed"
+    # The other delegation's person: shown read-only, and a forced POST is refused.
+    page = own.get(_admin_url(world, "/admin/committees/person/{peruvian}/change/"))
+    assert (page.context["has_change_permission"], page.context["has_view_permission"]) == (False, True)
+    refused = own.post(
+        _admin_url(world, "/admin/committees/person/{peruvian}/change/"),
+        _person_form(world.peruvian, full_name="Renamed"),
+    )
+    assert refused.status_code == 403
+    world.peruvian.refresh_from_db()
+    assert world.peruvian.full_name != "Renamed"
+
+
+def test_a_secretariat_cannot_move_a_person_or_membership_to_the_other_delegation(world):
+    own = admin_client(world, "own")
+    response = own.post(
+        _admin_url(world, "/admin/committees/person/{chilean}/change/"), _person_form(world.chilean, country="PE")
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "country": ["You can only add or change people of your own delegation."]
+    }
+    response = own.post(
+        _admin_url(world, "/admin/committees/membership/{chilean_membership}/change/"),
+        {
+            "person": world.chilean.pk,
+            "committee": world.a.pk,
+            "role": "member",
+            "delegation": "PE",
+            "start_date": "2025-11-28",
+            "end_date": "",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "delegation": ["You can only add or change memberships of your own delegation."]
+    }
+    # Nor to a committee they do not work for: it is not among the choices.
+    response = own.post(
+        _admin_url(world, "/admin/committees/membership/{chilean_membership}/change/"),
+        {
+            "person": world.chilean.pk,
+            "committee": world.b.pk,
+            "role": "member",
+            "delegation": "CL",
+            "start_date": "2025-11-28",
+            "end_date": "",
+        },
+    )
+    assert response.context["adminform"].form.errors == {
+        "committee": ["Select a valid choice. That choice is not one of the available choices."]
+    }
+    world.chilean.refresh_from_db()
+    world.chilean_membership.refresh_from_db()
+    assert (
+        world.chilean.country.code,
+        world.chilean_membership.delegation.code,
+        world.chilean_membership.committee,
+    ) == (
+        "CL",
+        "CL",
+        world.a,
+    )
+
+
+def test_a_secretariat_adds_a_session_only_to_its_committee(world):
+    own = admin_client(world, "own")
+    page = own.get("/admin/meetings/session/add/")
+    assert list(page.context["adminform"].form.fields["committee"].queryset) == [world.a]
+    assert page.context["adminform"].form.initial["committee"] == world.a.pk

@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -297,3 +299,26 @@ class StaffAssignmentAdmin(AuditedAdmin):
     list_select_related = ("user", "committee")
     search_fields = ("user__username", "user__email", "committee__slug")
     autocomplete_fields = ("user", "committee")
+
+
+class StaffAssignmentInline(admin.TabularInline):
+    model = StaffAssignment
+    fk_name = "user"
+    extra = 0
+    fields = ("committee", "delegation")
+    autocomplete_fields = ("committee",)
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class TrackerUserAdmin(UserAdmin):
+    """Users with the committees they work for. Only a superuser makes superusers or grants
+    permissions one by one; administrators give roles (groups) and assignments."""
+
+    inlines = (StaffAssignmentInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if request.user.is_superuser else (*readonly, "is_superuser", "user_permissions")

@@ -431,3 +431,19 @@ def test_a_secretariat_adds_a_session_only_to_its_committee(world):
     page = own.get("/admin/meetings/session/add/")
     assert list(page.context["adminform"].form.fields["committee"].queryset) == [world.a]
     assert page.context["adminform"].form.initial["committee"] == world.a.pk
+
+
+def test_administrators_give_roles_and_assignments_but_only_a_superuser_makes_superusers(world, admin_client):
+    target = world.users["own"]
+    page = admin_client_for(world.users["administrator"]).get(f"/admin/auth/user/{target.pk}/change/")
+    fields = page.context["adminform"].form.fields
+    assert ("groups" in fields, "is_superuser" in fields, "user_permissions" in fields) == (True, False, False)
+    assert [form.instance.committee for form in page.context["inline_admin_formsets"][0].formset.forms[:1]] == [world.a]
+    superuser_page = admin_client.get(f"/admin/auth/user/{target.pk}/change/")
+    assert {"is_superuser", "user_permissions"} <= set(superuser_page.context["adminform"].form.fields)
+
+
+def admin_client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

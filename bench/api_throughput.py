@@ -8,6 +8,7 @@ Runs on a throw-away SQLite database in a temporary VAR_DIR; with --use-database
 (scratch) database DATABASE_URL names."""
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -36,10 +37,11 @@ from django.test import RequestFactory, override_settings  # noqa: E402
 
 
 def _seed() -> str:
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import Group, User
 
-    from committees.models import Committee
+    from committees.models import Committee, StaffAssignment
     from meetings.models import AgendaItem, Session
+    from tracker.roles import READER
     from tracker.schedule import schedule_changed
     from tracker.tokens import api_token_create
 
@@ -63,7 +65,10 @@ def _seed() -> str:
             AgendaItem(session=session, position=p, title=f"Item {p}", duration_minutes=20) for p in range(1, 6)
         )
     schedule_changed()
+    # A reader of the committee, as a ministry dashboard would be.
     user = User.objects.create_user("bench")
+    user.groups.add(Group.objects.get(name=READER))
+    StaffAssignment.objects.create(user=user, committee=committee)
     return api_token_create(user=user)[1]
 
 
@@ -105,6 +110,7 @@ def main() -> None:
             )
         )
         assert seen["status"].startswith("200"), (seen, body[:300])
+        assert json.loads(body)["count"] == 50, body[:300]  # the reader sees the whole committee
         etag = seen["ETag"]
         from django.contrib.auth.models import User
 

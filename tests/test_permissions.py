@@ -447,3 +447,33 @@ def admin_client_for(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/committees/committee/",
+        "/admin/committees/person/",
+        "/admin/committees/membership/",
+        "/admin/meetings/session/",
+        "/admin/meetings/agendaitem/",
+        "/admin/meetings/reminder/",
+    ],
+)
+def test_a_secretariats_changelists_cost_the_same_at_one_and_many_rows(world, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = admin_client(world, "own")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    one = queries()
+    for number in range(2, 12):
+        session = SessionFactory(committee=world.a, number=number)
+        AgendaItemFactory(session=session, position=1, presenter=PersonFactory(country="CL"))
+        MembershipFactory(committee=world.a, person=PersonFactory(country="CL"), delegation="CL")
+    assert queries() == one

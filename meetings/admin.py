@@ -14,6 +14,7 @@ from committees.admin_access import AuditedAdmin, ScopedAdminMixin, ScopedInline
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Invitee, Reminder, Session
 from meetings.reminders import reminders_plan, reminders_retry_failed, reminders_send_now
+from meetings.selectors import SessionProposal, session_next_proposal
 from meetings.services import (
     session_cancel,
     session_delete,
@@ -305,9 +306,38 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields + (("committee",) if obj else ())
 
+    def _planned_after(self, request) -> SessionProposal | None:
+        """`?plan_after=<id>`: the next session after that one, proposed (and kept for the request)."""
+        if not hasattr(request, "_session_proposal"):
+            chosen = request.GET.get("plan_after", "")
+            previous = (
+                self.editable_queryset(request, Session.objects.select_related("committee"))
+                .filter(pk=int(chosen))
+                .first()
+                if chosen.isdigit() and len(chosen) <= 18
+                else None
+            )
+            request._session_proposal = (
+                session_next_proposal(after=previous, today=timezone.localdate()) if previous else None
+            )
+        return request._session_proposal
+
     def get_changeform_initial_data(self, request):
-        """`?committee=<id>` (or the only committee there is) proposes that committee and its zone."""
+        """`?plan_after=<id>` proposes the session after that one, agenda included; `?committee=<id>`
+        (or the only committee there is) proposes that committee and its zone."""
+        if (proposal := self._planned_after(request)) is not None:
+            return {
+                "committee": proposal.committee_id,
+                "number": proposal.number,
+                "title": _("Session %(number)d") % {"number": proposal.number},
+                "host_country": proposal.host_country,
+                "timezone": proposal.timezone,
+                "venue": proposal.venue,
+                "starts_at": proposal.starts_local,
+                "ends_at": proposal.ends_local,
+            }
         initial = super().get_changeform_initial_data(request)
+        initial.pop("plan_after", None)
         chosen = str(initial.pop("committee", ""))
         mine = committees_editable(access=access_for(request.user))
         committees = list(mine.filter(pk=int(chosen))) if chosen.isdigit() else []
@@ -317,6 +347,21 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
             initial["committee"] = committees[0].pk
             initial.setdefault("timezone", committees[0].default_timezone)
         return initial
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        proposal = self._planned_after(request) if obj is None or obj.pk is None else None
+        if isinstance(inline, AgendaItemInline) and proposal is not None and request.method == "GET":
+            kwargs["initial"] = [{**item, "position": n} for n, item in enumerate(proposal.agenda, start=1)]
+        return kwargs
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        proposal = self._planned_after(request) if obj is None else None
+        for inline in inlines:
+            if isinstance(inline, AgendaItemInline):
+                inline.extra = len(proposal.agenda) if proposal and proposal.agenda else AgendaItemInline.extra
+        return inlines
 
     def save_model(self, request, obj, form, change) -> None:
         """Saved together with its agenda in save_related, through the service."""

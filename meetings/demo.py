@@ -13,7 +13,8 @@ from committees.models import Committee, Membership, Person
 from committees.services import membership_create
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Session
-from meetings.services import session_create, session_next_number
+from meetings.selectors import session_next_number
+from meetings.services import session_create
 from tracker.timezones import make_aware_strict, to_zone
 
 COMMITTEE_SLUG = "chile-peru-migration"

@@ -1,6 +1,11 @@
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+from django.db.models import Max, Prefetch, QuerySet
+
+from committees.models import Committee
 from meetings.models import AgendaItem, Session, SessionTombstone
+from tracker.timezones import to_wall_clock
 
 
 def sessions_with_agenda() -> QuerySet[Session]:
@@ -15,3 +20,68 @@ def sessions_with_agenda() -> QuerySet[Session]:
 
 def session_tombstones() -> QuerySet[SessionTombstone]:
     return SessionTombstone.objects.order_by("deleted_at", "session_id")
+
+
+def session_next_number(*, committee: Committee) -> int:
+    return (Session.objects.filter(committee=committee).aggregate(top=Max("number"))["top"] or 0) + 1
+
+
+@dataclass(frozen=True)
+class SessionProposal:
+    """What "plan the next session" proposes: to be reviewed and saved like any new session."""
+
+    committee_id: int
+    number: int
+    host_country: str
+    timezone: str
+    venue: str
+    starts_local: datetime  # wall-clock time at the venue
+    ends_local: datetime
+    agenda: list[dict]
+
+
+def session_next_proposal(*, after: Session, today: date) -> SessionProposal:
+    """The session after `after`: the committee's next number, hosted by the other member
+    country, on the first Monday after both `after` and today with no session of the committee,
+    at the same local time of day and length, at the venue that country used last (else the
+    committee's zone and an empty venue), with the same agenda items (no outcomes)."""
+    committee = after.committee
+    countries = committee.countries
+    host = countries[1] if after.host_country.code == countries[0] else countries[0]
+    previous_there = (
+        Session.objects.filter(committee=committee, host_country=host).order_by("-starts_at", "-pk").first()
+    )
+    zone_name = previous_there.timezone if previous_there else committee.default_timezone
+    venue = previous_there.venue if previous_there else ""
+    local_start = to_wall_clock(after.starts_at, after.timezone)
+    length = after.ends_at - after.starts_at
+    day = max(local_start.date(), today)
+    day += timedelta(days=(7 - day.weekday()) % 7 or 7)  # the next Monday after that day
+    taken = {
+        to_wall_clock(starts_at, zone_name).date()
+        for starts_at in Session.objects.filter(
+            committee=committee, starts_at__date__gte=day - timedelta(days=1)
+        ).values_list("starts_at", flat=True)
+    }
+    while day in taken:
+        day += timedelta(weeks=1)
+    starts_local = datetime.combine(day, local_start.time())
+    agenda = [
+        {
+            "title": item.title,
+            "description": item.description,
+            "presenter": item.presenter_id,
+            "duration_minutes": item.duration_minutes,
+        }
+        for item in after.agenda_items.order_by("position")
+    ]
+    return SessionProposal(
+        committee_id=committee.pk,
+        number=session_next_number(committee=committee),
+        host_country=host,
+        timezone=zone_name,
+        venue=venue,
+        starts_local=starts_local,
+        ends_local=starts_local + length,
+        agenda=agenda,
+    )

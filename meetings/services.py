@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +27,7 @@ from meetings.choices import (
 )
 from meetings.models import AgendaItem, Session, SessionTombstone
 from meetings.reminders import reminders_plan
+from meetings.selectors import session_next_number
 from tracker.constraints import violated_constraint
 from tracker.schedule import schedule_changed
 from tracker.timezones import format_in_zone
@@ -158,10 +159,6 @@ def session_reschedule_postponed(*, session: Session, stored: dict) -> None:
         session.ends_at,
     ):
         session.status = SessionStatus.SCHEDULED
-
-
-def session_next_number(*, committee: Committee) -> int:
-    return (Session.objects.filter(committee=committee).aggregate(top=Max("number"))["top"] or 0) + 1
 
 
 def _full_clean(instance, *, exclude: Sequence[str] = ()) -> dict[str, list[str]]:

@@ -1,19 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from config.api import router
 from meetings.api.views import SessionCalendarView, SessionsCalendarView
 from meetings.pages import session_page
 from meetings.views import CalendarFeedView
+from tracker.api.docs import SwaggerView
 from tracker.views import healthz
 
 api_v1 = [
     path("sessions.ics", SessionsCalendarView.as_view(), name="sessions-calendar"),
     re_path(r"^sessions/(?P<pk>[0-9]{1,18})\.ics$", SessionCalendarView.as_view(), name="session-calendar"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include(router.urls)),
 ]
 

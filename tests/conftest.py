@@ -25,3 +25,19 @@ postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="an exclusion constraint only PostgreSQL holds; CI runs the suite on PostgreSQL too",
 )
+
+
+@pytest.fixture
+def production_settings(settings, monkeypatch):
+    """The values config.settings.production changes from the base settings, applied to this test.
+
+    Requests must then be made over HTTPS (the test client's `secure=True`), or they are redirected.
+    """
+    monkeypatch.setenv("SECRET_KEY", "production-settings-under-test-" + "x" * 40)
+    import config.settings.base as base
+    import config.settings.production as production
+
+    for name in dir(production):
+        if name.isupper() and getattr(production, name) != getattr(base, name, object()):
+            setattr(settings, name, getattr(production, name))
+    return settings

@@ -72,3 +72,45 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = _run("import django; django.setup()", tmp_path, DJANGO_SETTINGS_MODULE="config.settings.production")
     assert result.returncode == 1
     assert result.stderr.strip().endswith("Set the SECRET_KEY environment variable")
+
+
+PRINT_PERIMETER = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.TRUSTED_PROXY_COUNT, s.REST_FRAMEWORK['NUM_PROXIES'], s.SESSION_IDLE_SECONDS, "
+    "s.SESSION_COOKIE_AGE, s.AXES_FAILURE_LIMIT, s.LOGIN_FAILURE_LIMIT_PER_ADDRESS, "
+    "s.AXES_COOLOFF_TIME.total_seconds(), s.ADMIN_REQUIRE_2FA, s.OTP_TOTP_ISSUER]))"
+)
+
+
+def test_perimeter_defaults(tmp_path):
+    result = _run(PRINT_PERIMETER, tmp_path)
+    assert json.loads(result.stdout) == [0, 0, 1800, 28800, 5, 30, 900.0, False, "Committee tracker"]
+
+
+def test_perimeter_comes_from_the_environment(tmp_path):
+    result = _run(
+        PRINT_PERIMETER,
+        tmp_path,
+        TRUSTED_PROXY_COUNT="2",
+        SESSION_IDLE_SECONDS="600",
+        SESSION_COOKIE_AGE="3600",
+        LOGIN_FAILURE_LIMIT="3",
+        LOGIN_FAILURE_LIMIT_PER_ADDRESS="20",
+        LOGIN_LOCKOUT_MINUTES="60",
+        ADMIN_REQUIRE_2FA="true",
+        OTP_TOTP_ISSUER="Comité binacional",
+    )
+    assert json.loads(result.stdout) == [2, 2, 600, 3600, 3, 20, 3600.0, True, "Comité binacional"]
+
+
+def test_production_requires_the_second_factor_whatever_the_environment(tmp_path):
+    result = _run(
+        PRINT_PERIMETER,
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="k" * 50,
+        ADMIN_REQUIRE_2FA="false",
+    )
+    assert json.loads(result.stdout)[7] is True
+    # Start-up is quiet: no banner from django-axes.
+    assert result.stderr == ""

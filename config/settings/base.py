@@ -6,6 +6,7 @@ kombu's filesystem transport in `var/broker/`, mail written to `var/mail/` as .e
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -33,7 +34,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the tracker's site (second factor at sign-in) as its default site.
+    "tracker.apps.TrackerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle and absolute session limits; before django-otp's, which then sees who is left signed in.
+    "tracker.security.SessionPolicyMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -175,14 +179,45 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 
 LOGIN_URL = "admin:login"
 # Messages stay on the server: one of them shows a new API token, once.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Sessions end SESSION_COOKIE_AGE after signing in however busy they are, after SESSION_IDLE_SECONDS
+# without a request (tracker.security.SessionPolicyMiddleware, to the minute), and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: the admin, the browsable API and Swagger UI take the token from the page.
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# The number of proxies in front of Django that append to X-Forwarded-For (a load balancer and
+# nginx: 2). 0 believes no header and takes REMOTE_ADDR. Sign-in lock-outs and the API's
+# throttles both count the client at tracker.security.client_ip.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Two-factor login (TOTP) for the staff site and the API's sessions: anyone with a device gives its
+# code; with this set, nobody signs in without one. On under the production settings.
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Committee tracker")
+
+# Sign-in lock-out (django-axes; the decisions are in tracker.security.LoginAttemptHandler): a
+# username from one address is locked after LOGIN_FAILURE_LIMIT failures, an address for every
+# username after LOGIN_FAILURE_LIMIT_PER_ADDRESS, both for LOGIN_LOCKOUT_MINUTES since the last try.
+AXES_HANDLER = "tracker.security.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "tracker.security.client_ip"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=30)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tracker.admin_site.lockout_response"
+# No banner in every process's start-up log.
+AXES_VERBOSE = False
 
 # --- Language and time ----------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -240,11 +275,13 @@ SCHEDULE_CACHE_SECONDS = env.int("SCHEDULE_CACHE_SECONDS", default=24 * 3600)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tracker.api.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "tracker.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ReadAuthenticatedWriteWithModelPermission"],
     "DEFAULT_THROTTLE_CLASSES": ["tracker.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env("API_RATE", default="1200/minute")},
+    # Anonymous callers are throttled by address, found as tracker.security.client_ip finds it.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

@@ -1,4 +1,5 @@
-"""Production: the base settings with the secret key required and HTTPS enforced."""
+"""Production: the base settings with the secret key required, HTTPS enforced and a second factor
+required for staff."""
 
 from config.settings.base import *  # noqa: F403 - a settings override takes every base name
 from config.settings.base import env
@@ -18,3 +19,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Nobody signs in to the staff site (or uses the API through its session) without a second factor.
+ADMIN_REQUIRE_2FA = True

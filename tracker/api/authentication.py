@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 
+from tracker.security import second_factor_satisfied
 from tracker.tokens import api_token_authenticate
 
 
@@ -26,3 +28,20 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The staff site's session (for the browsable API and Swagger UI), only once it has given its
+    second factor where one is due; otherwise the request is anonymous and refused like one."""
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is None or not second_factor_satisfied(found[0]):
+            return None
+        return found
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """The OpenAPI description of the session above (drf-spectacular's matches only DRF's own class)."""
+
+    target_class = "tracker.api.authentication.SessionAuthentication"

@@ -1,0 +1,159 @@
+"""The staff site, a schedule page and Swagger UI in a real browser (Debian's Chromium through
+Playwright) under the production headers and content security policy: signing in with a second
+factor works, every page renders, and the browser reports no policy violation and no error.
+
+The data is made before the browser starts: Playwright's synchronous API runs an event loop in
+this thread, and Django refuses database calls from a thread with a running loop. The browser
+talks only to the live server, whose own thread has none.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import User
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import AgendaItemFactory, CommitteeFactory, InviteeFactory, MembershipFactory, SessionFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
+PASSWORD = "correct horse battery staple"
+
+# Runs in every page before its own scripts, so no violation is missed.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportViolation([
+    event.violatedDirective, event.blockedURI, event.sourceFile, event.lineNumber, event.sample
+  ].join(" | "));
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def _chromium():
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing: apt-get install -y chromium")
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium); REQUIRE_BROWSER=1 makes this a failure")
+
+
+@pytest.fixture
+def browser_settings(production_settings):
+    """The production settings, less what cannot work over the live server's plain HTTP. Chromium
+    treats http://localhost as a secure context, so Secure and __Host- cookies still work."""
+    production_settings.SECURE_SSL_REDIRECT = False
+    return production_settings
+
+
+class Browser:
+    """One Chromium page that records policy violations, console errors and uncaught exceptions."""
+
+    def __init__(self, playwright, base_url: str) -> None:
+        self.base_url = base_url
+        self.problems: list[str] = []
+        self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        context = self.browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+        context.expose_function("reportViolation", lambda text: self.problems.append(f"CSP violation: {text}"))
+        context.add_init_script(REPORT_VIOLATIONS)
+        self.page = context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+        self.page.on("requestfailed", lambda request: self.problems.append(f"request failed: {request.url}"))
+
+    def _console(self, message) -> None:
+        # Chromium asks every page without an icon link for /favicon.ico, which this site does not serve.
+        if message.location.get("url", "").endswith("/favicon.ico"):
+            return
+        if message.type == "error" or "Content Security Policy" in message.text:
+            self.problems.append(f"console {message.type}: {message.text} ({message.location.get('url')})")
+
+    def visit(self, path: str, *, screenshot: str, ready: str = "#content") -> None:
+        response = self.page.goto(path)
+        assert response.status == 200, (path, response.status)
+        self.settle(ready=ready, screenshot=screenshot)
+
+    def settle(self, *, ready: str, screenshot: str) -> None:
+        self.page.wait_for_selector(ready)
+        self.page.wait_for_load_state("networkidle")
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{screenshot}.png"), full_page=True)
+
+
+def test_staff_site_schedule_and_swagger_ui_work_under_the_policy(client, live_server, browser_settings):
+    from playwright.sync_api import sync_playwright
+
+    committee = CommitteeFactory(slug="chile-peru")
+    for delegation in ("CL", "PE"):
+        MembershipFactory(committee=committee, delegation=delegation)
+    session = SessionFactory(committee=committee, number=1)
+    AgendaItemFactory(session=session, position=1)
+    AgendaItemFactory(session=session, position=2)
+    InviteeFactory(session=session)
+    user = User.objects.create_superuser(username="chief", password=PASSWORD, email="chief@example.org")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    key, step, t0, digits = device.bin_key, device.step, device.t0, device.digits
+    document = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operations = sum(len(item) for item in document["paths"].values())
+
+    with sync_playwright() as playwright:
+        browser = Browser(playwright, live_server.url)
+        page = browser.page
+        try:
+            browser.visit("/admin/login/?next=/admin/", screenshot="01-admin-login")
+            page.fill("#id_username", "chief")
+            page.fill("#id_password", PASSWORD)
+            page.fill("#id_otp_token", f"{totp(key, step=step, t0=t0, digits=digits):06d}")
+            page.click("input[type=submit]")
+            page.wait_for_url(f"{live_server.url}/admin/")
+            browser.settle(ready="#content-main", screenshot="02-admin-index")
+            assert page.inner_text("#user-tools").startswith("WELCOME,")
+
+            browser.visit("/admin/meetings/session/", screenshot="03-session-list")
+            assert page.locator("#result_list tbody tr").count() == 1
+
+            browser.visit("/admin/meetings/session/add/", screenshot="04-session-add")
+            # The inline formsets' "add another" rows and an autocomplete drop-down run the admin's scripts.
+            page.click(".inline-group .add-row a >> nth=0")
+            page.locator(".select2-selection").first.click()
+            page.wait_for_selector(".select2-results__option")
+            page.keyboard.press("Escape")
+            browser.settle(ready="#session_form", screenshot="05-session-add-used")
+
+            browser.visit(f"/admin/meetings/session/{session.pk}/change/", screenshot="06-session-change")
+            browser.visit(f"/admin/otp_totp/totpdevice/{device.pk}/config/", screenshot="07-authenticator-qr")
+            assert page.locator("img.qrcode-image").evaluate("image => image.naturalWidth") > 0
+
+            browser.visit(f"/schedule/sessions/{session.pk}/", screenshot="08-schedule-page", ready="main")
+
+            browser.visit("/api/v1/docs/", screenshot="09-swagger-ui", ready=".opblock")
+            assert page.locator(".opblock").count() == operations
+            page.click(".opblock-summary >> nth=0")
+            browser.settle(ready=".opblock-body", screenshot="10-swagger-ui-operation")
+            problems = list(browser.problems)
+
+            # The recorder itself: an inline script added now is refused and reported.
+            page.evaluate("document.body.append(Object.assign(document.createElement('script'), {text: '1'}))")
+            page.wait_for_timeout(500)
+            probe = browser.problems[len(problems) :]
+        finally:
+            browser.browser.close()
+
+    assert problems == []
+    # Seen both ways: the page's event and the console.
+    assert sorted(text.split(" | ")[0].split(": ")[0] for text in probe) == ["CSP violation", "console error"]
+    assert any(text.startswith("CSP violation: script-src-elem | inline |") for text in probe), probe

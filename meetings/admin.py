@@ -127,11 +127,21 @@ class SessionAdminForm(RuleCheckedModelForm):
         return {}
 
 
+class AgendaPositionInput(forms.NumberInput):
+    """The position, with buttons that move the row up and down (positions then follow)."""
+
+    template_name = "meetings/widgets/agenda_position.html"
+
+    class Media:
+        js = ("meetings/agenda-order.js",)
+
+
 class AgendaItemForm(forms.ModelForm):
     class Meta:
         model = AgendaItem
         fields = ("position", "title", "presenter", "duration_minutes", "description", "outcome")
         widgets = {
+            "position": AgendaPositionInput(attrs={"min": 1}),
             "description": forms.Textarea(attrs={"rows": 2, "cols": 30}),
             "outcome": forms.Textarea(attrs={"rows": 2, "cols": 30}),
         }
@@ -139,7 +149,9 @@ class AgendaItemForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["position"].required = False
-        self.fields["position"].help_text = _("Items are numbered 1, 2, 3 ... in this order when saved.")
+        self.fields["position"].help_text = _(
+            "Items are numbered 1, 2, 3 ... in this order when saved; the arrows move an item."
+        )
 
     def validate_unique(self) -> None:
         """Positions are renumbered on save, so two equal positions only mean "keep form order"."""

@@ -1,9 +1,12 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -14,7 +17,7 @@ from committees.admin_access import AuditedAdmin, ScopedAdminMixin, ScopedInline
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Invitee, Reminder, Session
 from meetings.reminders import reminders_plan, reminders_retry_failed, reminders_send_now
-from meetings.selectors import SessionProposal, session_next_proposal
+from meetings.selectors import SessionProposal, session_next_proposal, sessions_month
 from meetings.services import (
     session_cancel,
     session_delete,
@@ -359,6 +362,50 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
             initial["committee"] = committees[0].pk
             initial.setdefault("timezone", committees[0].default_timezone)
         return initial
+
+    def get_urls(self):
+        calendar = path("calendar/", self.admin_site.admin_view(self.calendar_view), name="meetings_session_calendar")
+        return [calendar, *super().get_urls()]
+
+    def calendar_view(self, request):
+        """A month of sessions, each at its venue's time and on both capitals' clocks."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        year, month = today.year, today.month
+        if asked := request.GET.get("month"):
+            try:
+                chosen = date.fromisoformat(f"{asked}-01")
+                if not 1900 <= chosen.year <= 2200:
+                    raise ValueError(asked)
+                year, month = chosen.year, chosen.month
+            except ValueError:
+                self.message_user(
+                    request, _("“%(month)s” is not a month: give it as YYYY-MM.") % {"month": asked}, messages.ERROR
+                )
+        weeks = sessions_month(sessions=self.get_queryset(request), year=year, month=month)
+        for week in weeks:
+            for day in week:
+                for session in day.sessions:
+                    # A capital whose clock has already moved to another day says which.
+                    capitals = [
+                        f"{c.label} {c.local:%H:%M}"
+                        + (f" ({date_format(c.local.date(), 'D j')})" if c.local.date() != day.day else "")
+                        for c in capital_clocks(session.starts_at)
+                    ]
+                    session.clock_lines = [format_in_zone(session.starts_at, session.timezone), " · ".join(capitals)]
+        first = date(year, month, 1)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Sessions in %(month)s") % {"month": date_format(first, "F Y")},
+            "weeks": weeks,
+            "weekdays": [date_format(day.day, "l") for day in weeks[0]],
+            "previous": f"{(first - timedelta(days=1)):%Y-%m}",
+            "next": f"{(first + timedelta(days=32)):%Y-%m}",
+            "today": today,
+        }
+        return TemplateResponse(request, "admin/meetings/session/calendar.html", context)
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)

@@ -1,5 +1,6 @@
+import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Max, Prefetch, QuerySet
 
@@ -85,3 +86,26 @@ def session_next_proposal(*, after: Session, today: date) -> SessionProposal:
         ends_local=starts_local + length,
         agenda=agenda,
     )
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    in_month: bool
+    sessions: list[Session]
+
+
+def sessions_month(*, sessions: QuerySet[Session], year: int, month: int) -> list[list[CalendarDay]]:
+    """The weeks (Monday first) of a month, each day with the sessions that start on it on the
+    venue's clock. One query."""
+    weeks = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(year, month)
+    first, last = weeks[0][0], weeks[-1][-1]
+    # A day either side: the venue's date can differ from UTC's.
+    window = sessions.filter(
+        starts_at__gte=datetime.combine(first - timedelta(days=1), time.min, tzinfo=UTC),
+        starts_at__lt=datetime.combine(last + timedelta(days=2), time.min, tzinfo=UTC),
+    ).select_related("committee")
+    by_day: dict[date, list[Session]] = {}
+    for session in window.order_by("starts_at", "pk"):
+        by_day.setdefault(to_wall_clock(session.starts_at, session.timezone).date(), []).append(session)
+    return [[CalendarDay(day, day.month == month, by_day.get(day, [])) for day in week] for week in weeks]

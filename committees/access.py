@@ -123,3 +123,17 @@ def memberships_editable(*, access: Access, queryset: QuerySet | None = None) ->
     for committee, country in access.delegations:
         mine |= Q(committee_id=committee, delegation=country)
     return queryset.filter(mine)
+
+
+def person_ties_elsewhere(*, access: Access, person: Person) -> bool:
+    """Whether `person` sits on, is invited to or is reminded of anything of a committee whose
+    secretariat `access` is not: deleting them would delete that too. (A presenter is kept from
+    deletion by the database.)"""
+    if access.everything:
+        return False
+    mine = access.editing_committees
+    return (
+        person.memberships.exclude(committee__in=mine).exists()
+        or person.invitations.exclude(session__committee__in=mine).exists()
+        or person.reminders.exclude(session__committee__in=mine).exists()
+    )

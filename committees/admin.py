@@ -2,21 +2,25 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
 from committees.access import (
     Access,
+    access_for,
     by_committee,
     committees_editable,
     committees_visible,
     memberships_editable,
     people_editable,
     people_visible,
+    person_ties_elsewhere,
 )
 from committees.admin_access import AuditedAdmin, ScopedAdminMixin, ScopedInlineMixin
+from committees.choices import Role
 from committees.models import Committee, Membership, Person, StaffAssignment
 from committees.services import membership_conflicts, membership_save, memberships_save
 from tracker.admin import ConflictSafeAdminMixin, ScheduleChangeAdminMixin
@@ -120,6 +124,39 @@ class CommitteeMembershipInline(MembershipInline):
 class PersonMembershipInline(MembershipInline):
     fields = ("committee", "role", "delegation", "start_date", "end_date")
     autocomplete_fields = ("committee",)
+
+
+class PersonCommitteeFilter(admin.SimpleListFilter):
+    """People by committee, offering only the committees the user sees."""
+
+    title = _("committee")
+    parameter_name = "committee"
+
+    def lookups(self, request, model_admin):
+        return [(str(c.pk), str(c)) for c in committees_visible(access=access_for(request.user))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        allowed = {value for value, _label in self.lookup_choices}
+        chosen = self.value() if self.value() in allowed else None
+        return queryset.filter(memberships__committee_id=chosen).distinct() if chosen else queryset.none()
+
+
+class PersonRoleFilter(admin.SimpleListFilter):
+    """People by their role on a committee the user sees."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        seen = memberships_visible(access=access_for(request.user), queryset=Membership.objects.all())
+        return queryset.filter(pk__in=seen.filter(role=self.value()).values("person_id"))
 
 
 class CommitteeForm(forms.ModelForm):
@@ -243,20 +280,35 @@ class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdminM
         "timezone",
         "committee_roles",
     )
-    list_filter = (
-        ("country", CountryFilter),
-        "preferred_language",
-        ("memberships__committee", admin.RelatedOnlyFieldListFilter),
-        "memberships__role",
-    )
+    list_filter = (("country", CountryFilter), "preferred_language")
     search_fields = ("full_name", "email", "organisation", "position")
     fieldsets = (
         (None, {"fields": ("full_name", "position", "organisation", "country")}),
         (_("Contact"), {"fields": ("email", "preferred_language", "timezone", "receives_reminders")}),
     )
 
+    def get_list_filter(self, request):
+        return (("country", CountryFilter), "preferred_language", PersonCommitteeFilter, PersonRoleFilter)
+
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("memberships__committee")
+        # Only the memberships of committees the user sees: the rest are not theirs to know.
+        seen = memberships_visible(access=access_for(request.user), queryset=Membership.objects.all())
+        memberships = Prefetch("memberships", queryset=seen.select_related("committee"))
+        return super().get_queryset(request).prefetch_related(memberships)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a person deletes their memberships and invitations: not those of a committee
+        # one does not work for.
+        return super().has_delete_permission(request, obj) and (
+            obj is None or not person_ties_elsewhere(access=access_for(request.user), person=obj)
+        )
+
+    def delete_queryset(self, request, queryset) -> None:
+        access = access_for(request.user)
+        super().delete_queryset(
+            request,
+            queryset.filter(pk__in=[p.pk for p in queryset if not person_ties_elsewhere(access=access, person=p)]),
+        )
 
     @admin.display(description=_("committees"))
     def committee_roles(self, obj: Person) -> str:
@@ -318,6 +370,17 @@ class TrackerUserAdmin(UserAdmin):
     permissions one by one; administrators give roles (groups) and assignments."""
 
     inlines = (StaffAssignmentInline,)
+
+    def get_queryset(self, request):
+        # A superuser's account (password, second factor) is managed by superusers alone.
+        users = super().get_queryset(request)
+        return users if request.user.is_superuser else users.filter(is_superuser=False)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("There is no such record, or it is not yours to see."))
+        return obj
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)

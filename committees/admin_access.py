@@ -4,7 +4,7 @@ user may, and refuses a change that would move a row out of their reach."""
 from collections.abc import Callable
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -94,15 +94,43 @@ class ScopedInlineMixin(_ChoicesByAccess):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        formset.form = form_with_access(formset.form, access=access_for(request.user), check=type(self).scope_check)
-        return formset
+        access, check = access_for(request.user), type(self).scope_check
+        formset.form = form_with_access(formset.form, access=access, check=check)
+        if check is None or access.everything:
+            return formset
+
+        class ScopedFormSet(formset):
+            def clean(self) -> None:
+                super().clean()
+                # Rows marked for deletion are not validated by their forms: check them as stored.
+                for form in self.deleted_forms:
+                    stored = type(form.instance)._default_manager.filter(pk=form.instance.pk).first()
+                    if stored is not None and check(access, stored):
+                        raise ValidationError(
+                            _("You cannot delete “%(row)s”: it is not yours to change."), params={"row": stored}
+                        )
+
+        ScopedFormSet.__name__ = formset.__name__
+        return ScopedFormSet
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
     """The change history of each record, kept by django-simple-history, for administrators only
-    (the view permission on the historical model); it is read, never reverted from."""
+    (the view permission on the historical model); it is read, never reverted from. A record the
+    user cannot see has no history for them either (404, as the record)."""
+
+    def _seen(self, request, object_id) -> None:
+        if access_for(request.user).everything:
+            return  # administrators also read the history of deleted records
+        if not str(object_id).isdigit() or not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404(_("There is no such record, or it is not yours to see."))
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._seen(request, object_id)
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._seen(request, object_id)
         if request.method != "GET":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)

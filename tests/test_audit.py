@@ -58,9 +58,7 @@ def test_api_changes_are_recorded_with_the_tokens_user():
     item = AgendaItem.objects.get()
     assert trail(AgendaItem, item.pk) == [("+", user.username, {})]
     assert client.delete(f"/api/v1/sessions/{session.pk}/").status_code == 204
-    assert [
-        (r.history_type, r.history_user) for r in Session.history.filter(id=session.pk).order_by("history_id")
-    ] == [
+    assert [(r.history_type, r.history_user) for r in Session.history.filter(id=session.pk).order_by("history_id")] == [
         ("+", None),  # made by code, outside a request
         ("~", user),
         ("-", user),

@@ -477,3 +477,133 @@ def test_a_secretariats_changelists_cost_the_same_at_one_and_many_rows(world, ur
         AgendaItemFactory(session=session, position=1, presenter=PersonFactory(country="CL"))
         MembershipFactory(committee=world.a, person=PersonFactory(country="CL"), delegation="CL")
     assert queries() == one
+
+
+# --- Paths around the rules ---------------------------------------------------------------
+
+
+def test_an_administrator_cannot_take_over_a_superuser(world, admin_user):
+    client = admin_client_for(world.users["administrator"])
+    assert client.get(f"/admin/auth/user/{admin_user.pk}/change/").status_code == 404
+    response = client.post(
+        f"/admin/auth/user/{admin_user.pk}/password/",
+        {"password1": "Taken-over-9x!", "password2": "Taken-over-9x!"},
+    )
+    assert response.status_code == 404
+    admin_user.refresh_from_db()
+    assert not admin_user.check_password("Taken-over-9x!")
+    assert _rows(client, "/admin/auth/user/") == {u for u in world.users.values() if u is not None}
+    assert client.get(f"/admin/auth/user/{world.users['own'].pk}/change/").status_code == 200
+
+
+def test_the_people_list_tells_nothing_of_committees_one_does_not_see(world):
+    client = admin_client(world, "own")
+    response = client.get("/admin/committees/person/")
+    html = response.content.decode()
+    assert ("chile-argentina" in html, world.b.name_en in html, "chile-peru" in html) == (False, False, True)
+    (committees,) = [
+        spec for spec in response.context["cl"].filter_specs if getattr(spec, "parameter_name", "") == "committee"
+    ]
+    assert list(committees.lookup_choices) == [(str(world.a.pk), str(world.a))]
+    assert _rows(client, f"/admin/committees/person/?committee={world.b.pk}") == set()
+    assert _rows(client, f"/admin/committees/person/?committee={world.a.pk}") == {world.chilean, world.peruvian}
+    # world.chilean_on_b sits on B only: as a member of no committee "own" sees, no role shows.
+    assert _rows(client, "/admin/committees/person/?role=member") == {world.chilean, world.peruvian}
+
+
+def test_a_person_tied_to_another_committee_cannot_be_deleted_by_a_secretariat(world):
+    from meetings.models import Invitee
+
+    invitation = Invitee.objects.create(session=world.b_session, person=world.chilean)
+    client = admin_client(world, "own")
+    url = _admin_url(world, "/admin/committees/person/{chilean}/delete/")
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    bulk = client.post(
+        "/admin/committees/person/",
+        {"action": "delete_selected", "_selected_action": [str(world.chilean.pk)], "post": "yes"},
+    )
+    # The confirmation page names what the user may not delete, and nothing is.
+    assert (bulk.status_code, set(bulk.context["perms_lacking"])) == (200, {"person", "agenda item"})
+    assert Invitee.objects.filter(pk=invitation.pk).exists()
+    assert Person.objects.filter(pk=world.chilean.pk).exists()
+    # Once the only ties are their own committee's, they may.
+    invitation.delete()
+    world.chilean.presented_items.update(presenter=None)
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Person.objects.filter(pk=world.chilean.pk).exists()
+
+
+def test_a_secretariat_cannot_delete_the_other_delegations_membership_from_a_persons_page(world):
+    from tests.admin_forms import formset
+
+    # A Chilean who sits on A for Peru: the Peruvian secretariat's membership, on a Chilean's page.
+    seat = MembershipFactory(committee=world.a, person=world.chilean_on_b, delegation="PE")
+    response = admin_client(world, "own").post(
+        _admin_url(world, "/admin/committees/person/{chilean}/change/").replace(
+            str(world.chilean.pk), str(world.chilean_on_b.pk)
+        ),
+        {
+            **_person_form(world.chilean_on_b),
+            **formset(
+                "memberships",
+                [
+                    {
+                        "id": str(seat.pk),
+                        "person": str(world.chilean_on_b.pk),
+                        "committee": str(world.a.pk),
+                        "role": "member",
+                        "delegation": "PE",
+                        "start_date": "2025-11-28",
+                        "DELETE": "on",
+                    }
+                ],
+                initial=1,
+            ),
+        },
+    )
+    assert response.status_code == 200
+    assert [str(e) for e in response.context["inline_admin_formsets"][0].formset.non_form_errors()] == [
+        f"You cannot delete “{seat}”: it is not yours to change."
+    ]
+    assert Membership.objects.filter(pk=seat.pk).exists()
+
+
+def test_a_secretariat_makes_its_own_token_and_feed_but_not_someone_elses(world):
+    from tracker.models import ApiToken, CalendarFeed
+
+    user, other = world.users["own"], world.users["other"]
+    client = admin_client(world, "own")
+    assert client.get("/admin/tracker/apitoken/add/").status_code == 200
+    assert client.get("/admin/tracker/calendarfeed/add/").status_code == 200
+    form = {"name": "sync", "scope": "read", "expires_at_0": "2031-01-01", "expires_at_1": "00:00:00"}
+    refused = client.post("/admin/tracker/apitoken/add/", {**form, "user": str(other.pk)})
+    assert refused.context["adminform"].form.errors == {
+        "user": ["Select a valid choice. That choice is not one of the available choices."]
+    }
+    assert client.post("/admin/tracker/apitoken/add/", {**form, "user": str(user.pk)}).status_code == 302
+    assert client.post("/admin/tracker/calendarfeed/add/", {"user": str(other.pk)}).status_code == 200
+    assert client.post("/admin/tracker/calendarfeed/add/", {"user": str(user.pk)}).status_code == 302
+    assert list(ApiToken.objects.values_list("user", flat=True)) == [user.pk]
+    assert list(CalendarFeed.objects.values_list("user", flat=True)) == [user.pk]
+    token = ApiToken.objects.get()
+    page = client.get(f"/admin/tracker/apitoken/{token.pk}/change/")
+    assert "expires_at" not in page.context["adminform"].form.fields  # a longer life is a new token
+    other_token, _value = __import__("tracker.tokens", fromlist=["x"]).api_token_create(user=other)
+    assert client.get(f"/admin/tracker/apitoken/{other_token.pk}/change/").status_code == 404
+    assert client.get(f"/admin/tracker/apitoken/{other_token.pk}/history/").status_code == 404
+
+
+def test_history_of_a_record_one_cannot_see_is_not_found(world):
+    client = admin_client(world, "own")
+    for path in (
+        "/admin/meetings/session/{b_session}/history/",
+        "/admin/committees/person/{argentine}/history/",
+        "/admin/committees/committee/{b}/history/",
+    ):
+        assert client.get(_admin_url(world, path)).status_code == 404, path
+    record = world.b_session.history.first() or world.b_session.history.model.objects.first()
+    if record is not None:
+        assert (
+            client.get(f"/admin/meetings/session/{world.b_session.pk}/history/{record.history_id}/").status_code == 404
+        )

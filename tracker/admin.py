@@ -1,6 +1,7 @@
 """The staff site's name and the mixin that turns late service errors into messages."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpResponseRedirect
@@ -75,11 +76,20 @@ class OwnKeysAdmin(SimpleHistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user" and not is_administrator(request.user):
-            kwargs["queryset"] = type(request.user).objects.filter(pk=request.user.pk)
+            kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
             kwargs["initial"] = request.user.pk
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def _seen(self, request, object_id) -> None:
+        if not is_administrator(request.user) and not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404(_("There is no such record, or it is not yours to see."))
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._seen(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._seen(request, object_id)
         if request.method != "GET":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
@@ -101,8 +111,9 @@ class ApiTokenAdmin(OwnKeysAdmin):
         return made if obj is None else (*made, "key_id", "created_at", "last_used_at", "revoked_at")
 
     def get_readonly_fields(self, request, obj=None):
-        # A token's user and scope are what it was made with: a new scope is a new token.
-        return () if obj is None else ("user", "scope", "key_id", "created_at", "last_used_at", "revoked_at")
+        # A token keeps the user, scope and expiry it was made with: anything else is a new token.
+        made = ("user", "scope", "expires_at", "key_id", "created_at", "last_used_at", "revoked_at")
+        return () if obj is None else made
 
     def save_model(self, request, obj, form, change) -> None:
         if change:

@@ -192,7 +192,7 @@ SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# No script reads the CSRF cookie: the admin, the browsable API and Swagger UI take the token from the page.
+# No script reads the CSRF cookie: the admin and Swagger UI take the token from the page.
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 
@@ -289,6 +289,12 @@ REMINDER_CHUNK = env.int("REMINDER_CHUNK", default=20)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # How long a rendered schedule body stays in the cache; a change makes it unreachable at once anyway.
 SCHEDULE_CACHE_SECONDS = env.int("SCHEDULE_CACHE_SECONDS", default=24 * 3600)
+# How long a new API token lives unless its maker sets another expiry.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=365)
+# The audit trail (django-simple-history) is read by those given the view permission on the
+# historical models (administrators), and never written back from the admin.
+SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -304,10 +310,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only: DRF's browsable pages need inline styles the content security policy refuses;
+    # Swagger UI (/api/v1/docs/) is the API to explore in a browser.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

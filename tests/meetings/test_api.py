@@ -14,8 +14,8 @@ from meetings.models import AgendaItem, Session, SessionTombstone
 from meetings.services import session_update
 from tests.admin_forms import empty_inlines
 from tests.api import administrator, editor, reader, reader_of, token_client
-from tracker.models import TokenScope
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
+from tracker.models import TokenScope
 from tracker.schedule import schedule_changed
 
 pytestmark = pytest.mark.django_db
@@ -544,12 +544,11 @@ def test_tombstone_filter_needs_an_offset():
     assert SessionTombstone.objects.count() == 0
 
 
-def test_browsable_api_for_signed_in_staff(admin_client, session):
-    page = admin_client.get(LIST, HTTP_ACCEPT="text/html")
-    assert (page.status_code, page["Content-Type"]) == (200, "text/html; charset=utf-8")
-    assert "First session" in page.content.decode()
-    detail = admin_client.get(f"{LIST}{session.pk}/", HTTP_ACCEPT="text/html")
-    assert detail.status_code == 200
+def test_signed_in_staff_and_browsers_get_json(admin_client, session):
+    page = admin_client.get(LIST, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert (page.status_code, page["Content-Type"]) == (200, "application/json")
+    assert page.json()["results"][0]["title"] == session.title
+    assert admin_client.get(LIST, HTTP_ACCEPT="text/html").status_code == 406
     assert admin_client.get("/api/v1/", HTTP_ACCEPT="application/json").json() == {
         "committees": "http://testserver/api/v1/committees/",
         "sessions/deleted": "http://testserver/api/v1/sessions/deleted/",

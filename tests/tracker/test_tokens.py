@@ -4,10 +4,10 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from tests.api import administrator, token_client
 from tests.factories import SessionFactory

@@ -31,7 +31,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
-    """The staff site's session (for the browsable API and Swagger UI), only once it has given its
+    """The staff site's session (for Swagger UI), only once it has given its
     second factor where one is due; otherwise the request is anonymous and refused like one."""
 
     def authenticate(self, request):

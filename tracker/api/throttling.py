@@ -4,7 +4,7 @@ from tracker.models import ApiToken
 
 
 class TokenRateThrottle(SimpleRateThrottle):
-    """A rate per API token (per user for the browsable API's sessions, per address otherwise)."""
+    """A rate per API token (per user for staff sessions, e.g. Swagger UI's; per address otherwise)."""
 
     scope = "token"
 

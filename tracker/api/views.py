@@ -25,7 +25,7 @@ class CachedListMixin:
 
     def _cached(self, request, handler, *args, **kwargs):
         if not isinstance(request.accepted_renderer, JSONRenderer):
-            return handler(request, *args, **kwargs)  # the browsable API is built afresh
+            return handler(request, *args, **kwargs)  # another renderer's answer is built afresh
         if getattr(self, "action", None) == "list" and request.query_params:
             self._check_query(request)
         return schedule_response(

@@ -217,6 +217,12 @@ def test_roles_are_groups_with_their_permissions():
         "tracker.view_historicalcalendarfeed",
     }
     assert not {p for p in _grants(SECRETARIAT) | _grants(READER) if "historical" in p or "staffassignment" in p}
+    assert {p for p in administrator_grants if p.startswith(("otp_totp.", "auth."))} == {
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_user",
+        "auth.view_group",
+    }
     assert not {
         p for p in administrator_grants if p.startswith(("committees.change_historical", "meetings.change_historical"))
     }

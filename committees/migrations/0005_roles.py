@@ -42,8 +42,8 @@ ROLES = {
             "historicalapitoken": ("view",),
             "historicalcalendarfeed": ("view",),
         },
+        # Second-factor devices are issued by superusers (manage.py enroll_totp, or the admin).
         "auth": {"user": ("add", "change", "view"), "group": ("view",)},
-        "otp_totp": {"totpdevice": ALL},
         "axes": {"accessattempt": ("view", "delete"), "accessfailurelog": ("view",), "accesslog": ("view",)},
     },
     "Committee secretariat": {
@@ -65,7 +65,7 @@ ROLES = {
 
 def create_roles(apps, schema_editor):
     # Permissions are normally made after all migrations ran; the groups need them now.
-    for label in ("auth", "committees", "meetings", "tracker", "otp_totp", "axes"):
+    for label in ("auth", "committees", "meetings", "tracker", "axes"):
         create_permissions(global_apps.get_app_config(label), apps=apps, verbosity=0)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
@@ -91,7 +91,6 @@ class Migration(migrations.Migration):
         ("committees", "0004_staff_assignments_and_history"),
         ("meetings", "0005_history"),
         ("tracker", "0003_token_scope_expiry_and_history"),
-        ("otp_totp", "0003_add_timestamps"),
         ("axes", "0010_accessattemptexpiration"),
     ]
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db.models import IntegerField, Q, QuerySet, Value
+from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Membership, Person, StaffAssignment
 from tracker.roles import ADMINISTRATOR
@@ -137,3 +138,19 @@ def person_ties_elsewhere(*, access: Access, person: Person) -> bool:
         or person.invitations.exclude(session__committee__in=mine).exists()
         or person.reminders.exclude(session__committee__in=mine).exists()
     )
+
+
+def membership_check(access: Access, membership: Membership) -> dict[str, str]:
+    if (
+        membership.committee_id
+        and membership.delegation
+        and not access.edits_delegation(membership.committee_id, membership.delegation.code)
+    ):
+        return {"delegation": _("You can only add or change memberships of your own delegation.")}
+    return {}
+
+
+def person_check(access: Access, person: Person) -> dict[str, str]:
+    if person.country and not access.edits_country(person.country.code):
+        return {"country": _("You can only add or change people of your own delegation.")}
+    return {}

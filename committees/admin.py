@@ -1,12 +1,15 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
 from committees.access import (
     Access,
@@ -14,14 +17,17 @@ from committees.access import (
     by_committee,
     committees_editable,
     committees_visible,
+    membership_check,
     memberships_editable,
     people_editable,
     people_visible,
+    person_check,
     person_ties_elsewhere,
 )
 from committees.admin_access import AuditedAdmin, ScopedAdminMixin, ScopedInlineMixin
 from committees.choices import Role
 from committees.models import Committee, Membership, Person, StaffAssignment
+from committees.resources import MembershipResource, PersonResource
 from committees.services import membership_conflicts, membership_save, memberships_save
 from tracker.admin import ConflictSafeAdminMixin, ScheduleChangeAdminMixin
 from tracker.durations import offsets_format
@@ -30,22 +36,6 @@ from tracker.forms import ReminderOffsetsField, RuleCheckedModelForm, TimeZoneFi
 
 def memberships_visible(*, access: Access, queryset):
     return by_committee(access=access, queryset=queryset)
-
-
-def membership_check(access: Access, membership: Membership) -> dict[str, str]:
-    if (
-        membership.committee_id
-        and membership.delegation
-        and not access.edits_delegation(membership.committee_id, membership.delegation.code)
-    ):
-        return {"delegation": _("You can only add or change memberships of your own delegation.")}
-    return {}
-
-
-def person_check(access: Access, person: Person) -> dict[str, str]:
-    if person.country and not access.edits_country(person.country.code):
-        return {"country": _("You can only add or change people of your own delegation.")}
-    return {}
 
 
 class MembershipFormSet(forms.BaseInlineFormSet):
@@ -124,6 +114,38 @@ class CommitteeMembershipInline(MembershipInline):
 class PersonMembershipInline(MembershipInline):
     fields = ("committee", "role", "delegation", "start_date", "end_date")
     autocomplete_fields = ("committee",)
+
+
+class ImportFromFileMixin(ImportMixin):
+    """Import from CSV or XLSX: a trial run shows every row, its errors by row and field, and
+    saves nothing; only a file without errors can be confirmed, and then all of it is saved."""
+
+    import_formats = (CSV, XLSX)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {**super().get_import_resource_kwargs(request, **kwargs), "access": access_for(request.user)}
+
+    def process_result(self, result, request):
+        """A row that fails at confirmation (the record changed since the trial run) has rolled the
+        whole file back: say so, with the rows' errors, instead of reporting an import."""
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        self.message_user(
+            request, _("Nothing was imported: correct the rows below and upload the file again."), messages.ERROR
+        )
+        form = self.get_import_form_class(request)(
+            self.get_import_formats(), self.get_import_resource_classes(request), initial={}
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import"),
+            "opts": self.model._meta,
+            "form": form,
+            "result": result,
+            "import_error_display": self.import_error_display,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, [self.import_template_name], context, status=409)
 
 
 class PersonCommitteeFilter(admin.SimpleListFilter):
@@ -259,7 +281,9 @@ class PersonForm(forms.ModelForm):
 
 
 @admin.register(Person)
-class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdminMixin, AuditedAdmin):
+class PersonAdmin(
+    ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdminMixin, ImportFromFileMixin, AuditedAdmin
+):
     visible = people_visible
     editable = people_editable
     scope_check = person_check
@@ -269,6 +293,7 @@ class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdminM
         return access.edits_country(person.country.code)
 
     form = PersonForm
+    resource_classes = (PersonResource,)
     inlines = (PersonMembershipInline,)
     list_display = (
         "full_name",
@@ -320,7 +345,9 @@ class PersonAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdminM
 
 
 @admin.register(Membership)
-class MembershipAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdminMixin, AuditedAdmin):
+class MembershipAdmin(
+    ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdminMixin, ImportFromFileMixin, AuditedAdmin
+):
     visible = memberships_visible
     editable = memberships_editable
     scope_check = membership_check
@@ -330,6 +357,7 @@ class MembershipAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAd
         return access.edits_delegation(membership.committee_id, membership.delegation.code)
 
     form = CheckedMembershipForm
+    resource_classes = (MembershipResource,)
 
     def save_model(self, request, obj, form, change) -> None:
         membership_save(membership=obj)

@@ -3,6 +3,8 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -11,12 +13,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
+from import_export.formats.base_formats import CSV, XLSX
 
 from committees.access import Access, access_for, by_committee, committees_editable
 from committees.admin_access import AuditedAdmin, ScopedAdminMixin, ScopedInlineMixin
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Invitee, Reminder, Session
 from meetings.reminders import reminders_plan, reminders_retry_failed, reminders_send_now
+from meetings.resources import SessionExportResource
 from meetings.selectors import SessionProposal, session_next_proposal, sessions_month
 from meetings.services import (
     session_cancel,
@@ -306,7 +310,7 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
     search_fields = ("title", "venue", "description", "committee__name_en", "committee__name_es")
     date_hierarchy = "starts_at"
     ordering = ("-starts_at",)
-    actions = ("cancel_sessions", "postpone_sessions", "mark_sessions_held")
+    actions = ("cancel_sessions", "postpone_sessions", "mark_sessions_held", "export_csv", "export_xlsx")
     readonly_fields = ("clocks", "sequence", "created_at", "updated_at")
 
     def get_fieldsets(self, request, obj=None):
@@ -491,6 +495,24 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
             self.message_user(request, done_message(done), messages.SUCCESS)
         for line in refused:
             self.message_user(request, line, messages.ERROR)
+
+    def _export(self, request, queryset, file_format) -> HttpResponse:
+        sessions = queryset.select_related("committee").prefetch_related(
+            Prefetch("agenda_items", queryset=AgendaItem.objects.select_related("presenter").order_by("position"))
+        )
+        data = file_format.export_data(SessionExportResource().export(queryset=sessions.order_by("starts_at", "pk")))
+        response = HttpResponse(data, content_type=file_format.get_content_type())
+        stamp = timezone.now().strftime("%Y-%m-%d")
+        response["Content-Disposition"] = f'attachment; filename="sessions-{stamp}.{file_format.get_extension()}"'
+        return response
+
+    @admin.action(description=_("Export the selected sessions with their agendas (CSV)"), permissions=["view"])
+    def export_csv(self, request, queryset) -> HttpResponse:
+        return self._export(request, queryset, CSV())
+
+    @admin.action(description=_("Export the selected sessions with their agendas (XLSX)"), permissions=["view"])
+    def export_xlsx(self, request, queryset) -> HttpResponse:
+        return self._export(request, queryset, XLSX())
 
     @admin.action(description=_("Cancel the selected sessions"), permissions=["change"])
     def cancel_sessions(self, request, queryset) -> None:

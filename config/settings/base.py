@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "simple_history",
+    "import_export",
     "tracker",
     "committees",
     "meetings",
@@ -295,6 +296,8 @@ API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=365)
 # historical models (administrators), and never written back from the admin.
 SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# Importing needs the add permission on the model; what each row may touch is checked per row.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,158 @@
+"""Importing people and memberships from a spreadsheet (django-import-export).
+
+Every row is checked as the admin's forms check it (field rules, the committee's rules across
+memberships, and what the importing user may change) on a trial run that saves nothing; the
+real import runs in one transaction and keeps nothing if any row fails."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources, widgets
+
+from committees.access import NOBODY, Access, committees_editable, membership_check, people_visible, person_check
+from committees.models import Committee, Membership, Person
+from committees.services import membership_save, membership_validate
+from tracker.schedule import schedule_changed
+
+
+def _merge(errors: dict, more: dict) -> dict:
+    for field, messages in more.items():
+        errors.setdefault(field, []).extend(messages if isinstance(messages, list | tuple) else [messages])
+    return errors
+
+
+class AllOrNothingResource(resources.ModelResource):
+    def __init__(self, *, access: Access = NOBODY, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.access = access
+
+    def import_data(self, dataset, **kwargs):
+        # One transaction, rolled back if any row has an error of any kind.
+        kwargs.update(use_transactions=True, rollback_on_validation_errors=True)
+        return super().import_data(dataset, **kwargs)
+
+    def scope_errors(self, instance) -> dict[str, list[str]]:
+        return {}
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors: dict[str, list] = {}
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if not errors:  # the row's own fields are sound: now the rules across rows and users
+            _merge(errors, self.scope_errors(instance))
+        if errors:
+            raise ValidationError(errors)
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        super().after_import(dataset, result, **kwargs)
+        schedule_changed()  # people and memberships show in the API's committees and presenters
+
+
+class PersonResource(AllOrNothingResource):
+    """One person a row, found again by full name and country (so a file can be imported twice)."""
+
+    class Meta:
+        model = Person
+        fields = (
+            "full_name",
+            "position",
+            "organisation",
+            "country",
+            "email",
+            "preferred_language",
+            "timezone",
+            "receives_reminders",
+        )
+        import_id_fields = ("full_name", "country")
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def get_queryset(self):
+        return people_visible(access=self.access)
+
+    def scope_errors(self, instance: Person) -> dict[str, str]:
+        return person_check(self.access, instance)
+
+
+class _LookupWidget(widgets.ForeignKeyWidget):
+    """A row's reference to a committee or person the importing user may use, or a field error."""
+
+    missing: str
+    ambiguous: str
+
+    def __init__(self, resource: "MembershipResource", model, field: str) -> None:
+        super().__init__(model, field=field)
+        self.resource = resource
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist as exc:
+            raise ValueError(self.missing % {"value": value}) from exc
+        except self.model.MultipleObjectsReturned as exc:
+            raise ValueError(self.ambiguous % {"value": value}) from exc
+
+
+class CommitteeSlugWidget(_LookupWidget):
+    missing = _("No committee “%(value)s” whose secretariat you are.")
+    ambiguous = missing
+
+    def __init__(self, resource: "MembershipResource") -> None:
+        super().__init__(resource, Committee, "slug")
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return committees_editable(access=self.resource.access)
+
+
+class PersonNameWidget(_LookupWidget):
+    missing = _("No person named “%(value)s”: import or add them first.")
+    ambiguous = _("Several people are named “%(value)s”: add this membership in the admin.")
+
+    def __init__(self, resource: "MembershipResource") -> None:
+        super().__init__(resource, Person, "full_name")
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return people_visible(access=self.resource.access)
+
+
+class MembershipResource(AllOrNothingResource):
+    """One membership a row: the person by full name, the committee by its short name."""
+
+    person = fields.Field(attribute="person", column_name="person")
+    committee = fields.Field(attribute="committee", column_name="committee")
+    start_date = fields.Field(attribute="start_date", column_name="start_date", widget=widgets.DateWidget("%Y-%m-%d"))
+    end_date = fields.Field(attribute="end_date", column_name="end_date", widget=widgets.DateWidget("%Y-%m-%d"))
+
+    class Meta:
+        model = Membership
+        fields = ("person", "committee", "role", "delegation", "start_date", "end_date")
+        import_id_fields = ("person", "committee", "start_date")
+        # Checked by membership_validate below, whose messages name the conflicting member.
+        clean_model_instances = False
+        skip_unchanged = True
+        report_skipped = True
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.fields["person"].widget = PersonNameWidget(self)
+        self.fields["committee"].widget = CommitteeSlugWidget(self)
+
+    def scope_errors(self, instance: Membership) -> dict[str, list[str]]:
+        if problems := membership_check(self.access, instance):
+            return problems
+        try:
+            membership_validate(membership=instance)
+        except ValidationError as exc:
+            return exc.message_dict
+        return {}
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            return None  # an unknown person or committee: reported on its field, as a new row
+
+    def do_instance_save(self, instance: Membership, is_create: bool) -> None:
+        membership_save(membership=instance)

@@ -157,3 +157,76 @@ def test_staff_site_schedule_and_swagger_ui_work_under_the_policy(client, live_s
     # Seen both ways: the page's event and the console.
     assert sorted(text.split(" | ")[0].split(": ")[0] for text in probe) == ["CSP violation", "console error"]
     assert any(text.startswith("CSP violation: script-src-elem | inline |") for text in probe), probe
+
+
+def test_a_secretariat_plans_the_next_session_and_orders_its_agenda(live_server, browser_settings):
+    from playwright.sync_api import sync_playwright
+
+    from meetings.models import AgendaItem, Session
+    from tests.api import secretariat_of
+
+    committee = CommitteeFactory(slug="chile-peru", country_a="CL", country_b="PE", default_timezone="America/Lima")
+    first = SessionFactory(committee=committee, number=1, timezone="America/Santiago", host_country="CL")
+    user = secretariat_of(committee, "CL")
+    user.set_password(PASSWORD)
+    user.save()
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    key, step, t0, digits = device.bin_key, device.step, device.t0, device.digits
+
+    with sync_playwright() as playwright:
+        browser = Browser(playwright, live_server.url)
+        page = browser.page
+        try:
+            browser.visit("/admin/login/?next=/admin/", screenshot="20-secretariat-login")
+            page.fill("#id_username", user.username)
+            page.fill("#id_password", PASSWORD)
+            page.fill("#id_otp_token", f"{totp(key, step=step, t0=t0, digits=digits):06d}")
+            page.click("input[type=submit]")
+            page.wait_for_url(f"{live_server.url}/admin/")
+
+            browser.visit(f"/admin/meetings/session/{first.pk}/change/", screenshot="21-first-session")
+            page.get_by_role("link", name="Plan the next session").click()
+            browser.settle(ready="#session_form", screenshot="22-next-session-proposed")
+            assert page.input_value("#id_number") == "2"
+            assert page.input_value("#id_host_country") == "PE"
+            page.fill("#id_venue", "Torre Tagle, Lima")
+
+            # Three agenda items: the empty row, and two more added on the page.
+            add = page.locator("#agenda_items-group .add-row a")
+            add.click()
+            add.click()
+            for index, title in enumerate(["Opening", "Border report", "Humanitarian corridor"]):
+                page.fill(f"#id_agenda_items-{index}-title", title)
+                page.fill(f"#id_agenda_items-{index}-duration_minutes", "20")
+            # The last item goes first, by keyboard: focus its "up" arrow and press it twice.
+            up = page.locator("#agenda_items-2 button[data-move=up]")
+            up.focus()
+            page.keyboard.press("Enter")
+            assert page.evaluate("document.activeElement.dataset.move") == "up"  # focus stays on the arrow
+            page.keyboard.press("Enter")
+            positions = page.eval_on_selector_all(
+                "#agenda_items-group tr.form-row:not(.empty-form)",
+                "rows => rows.map(r => [r.querySelector('input[name$=-title]').value,"
+                " r.querySelector('input[name$=-position]').value])",
+            )
+            assert positions == [["Humanitarian corridor", "1"], ["Opening", "2"], ["Border report", "3"]]
+            browser.settle(ready="#session_form", screenshot="23-agenda-reordered")
+            page.click("input[name=_continue]")
+            page.wait_for_selector(".messagelist .success")
+            browser.settle(ready=".field-clocks", screenshot="24-next-session-saved")
+            clocks = page.inner_text(".field-clocks")
+            assert "Lima" in clocks and "Santiago" in clocks
+
+            browser.visit("/admin/meetings/session/calendar/?month=2026-01", screenshot="25-calendar")
+            browser.visit("/admin/committees/person/import/", screenshot="26-import-people")
+        finally:
+            browser.browser.close()
+
+    assert browser.problems == []
+    planned = Session.objects.get(committee=committee, number=2)
+    assert (planned.host_country.code, planned.venue) == ("PE", "Torre Tagle, Lima")
+    assert list(AgendaItem.objects.filter(session=planned).values_list("position", "title")) == [
+        (1, "Humanitarian corridor"),
+        (2, "Opening"),
+        (3, "Border report"),
+    ]

@@ -199,6 +199,7 @@ class CommitteeForm(forms.ModelForm):
             "default_timezone",
             "reminder_offsets",
             "secretariat_email",
+            "schedule_published",
         )
 
 
@@ -231,7 +232,10 @@ class CommitteeAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdm
     fieldsets = (
         (None, {"fields": ("name_es", "name_en", "slug", "description")}),
         (_("Members"), {"fields": ("country_a", "country_b")}),
-        (_("Sessions and reminders"), {"fields": ("default_timezone", "reminder_offsets", "secretariat_email")}),
+        (
+            _("Sessions and reminders"),
+            {"fields": ("default_timezone", "reminder_offsets", "secretariat_email", "schedule_published")},
+        ),
     )
 
     def get_queryset(self, request):

@@ -43,6 +43,11 @@ class Committee(TimeStampedModel):
     secretariat_email = models.EmailField(
         _("secretariat e-mail"), blank=True, help_text=_("Sender and organiser of the committee's invitations.")
     )
+    schedule_published = models.BooleanField(
+        _("schedule published"),
+        default=False,
+        help_text=_("Anyone may read its sessions and agendas under /schedule/, without signing in."),
+    )
 
     history = HistoricalRecords()
 

@@ -4,8 +4,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from config.api import router
+from meetings import pages
 from meetings.api.views import SessionCalendarView, SessionsCalendarView
-from meetings.pages import session_page
 from meetings.views import CalendarFeedView
 from tracker.api.docs import SwaggerView
 from tracker.views import healthz
@@ -27,7 +27,14 @@ urlpatterns = [
         CalendarFeedView.as_view(),
         name="calendar-feed",
     ),
-    path("schedule/sessions/<int:pk>/", session_page, name="session-page"),
+    path("schedule/", pages.schedule_index, name="schedule"),
+    path("schedule/subscribe/", pages.subscription_create, name="schedule-subscribe"),
+    path("schedule/sessions/<int:pk>/", pages.session_page, name="session-page"),
+    path("schedule/sessions/<int:pk>.ics", pages.session_ics, name="session-page-ics"),
+    path("schedule/<slug:slug>/", pages.committee_schedule, name="schedule-committee"),
+    path("schedule/<slug:slug>.ics", pages.committee_ics, name="schedule-committee-ics"),
+    path("schedule/<slug:slug>/<int:year>/<int:month>/", pages.committee_month, name="schedule-month"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -1,33 +1,210 @@
-"""Schedule pages for people (the link in every reminder leads here)."""
+"""Schedule pages for people: the committees one may read, each with its upcoming and past
+sessions and a month calendar, and each session with its agenda, on the venue's clock, both
+capitals' and the reader's own. A committee that publishes its schedule is open to anyone; the
+others need a sign-in (the link in every reminder leads here)."""
 
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from datetime import date
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
-from committees.access import access_for, by_committee
-from meetings.selectors import sessions_with_agenda
+from committees.models import Committee
+from meetings.calendars import sessions_calendar
+from meetings.models import Session
+from meetings.selectors import schedule_committees, sessions_month, sessions_with_agenda
+from tracker.api.conditional import schedule_response
+from tracker.models import CalendarFeed
 from tracker.timezones import capital_clocks, format_in_zone
+from tracker.tokens import calendar_feed_create
+
+ICS = "text/calendar; charset=utf-8"
+PAST_SHOWN = 20
+
+
+def _committee_name(committee: Committee) -> str:
+    return committee.name_es if (get_language() or "en").startswith("es") else committee.name_en
+
+
+def _committee_or_sign_in(request: HttpRequest, slug: str) -> Committee | HttpResponse:
+    committee = schedule_committees(user=request.user).filter(slug=slug).first()
+    if committee is not None:
+        return committee
+    if not request.user.is_authenticated and Committee.objects.filter(slug=slug).exists():
+        return redirect_to_login(request.get_full_path())
+    raise Http404(_("There is no such committee, or its schedule is not yours to read."))
+
+
+def _session_or_sign_in(request: HttpRequest, pk: int) -> Session | HttpResponse:
+    readable = schedule_committees(user=request.user)
+    session = sessions_with_agenda().filter(pk=pk, committee__in=readable).first()
+    if session is not None:
+        return session
+    if not request.user.is_authenticated and Session.objects.filter(pk=pk).exists():
+        return redirect_to_login(request.get_full_path())
+    raise Http404(_("There is no such session, or it is not yours to read."))
+
+
+def _times(session: Session) -> dict:
+    return {
+        "venue": format_in_zone(session.starts_at, session.timezone),
+        "venue_end": format_in_zone(session.ends_at, session.timezone),
+        "capitals": [
+            (clock.label, format_in_zone(clock.local, clock.zone_name)) for clock in capital_clocks(session.starts_at)
+        ],
+        "iso": session.starts_at.isoformat(),
+    }
+
+
+def _subscription(request: HttpRequest, committee: Committee | None) -> dict:
+    """How this reader subscribes: their personal address when signed in, else the committee's
+    public one (published committees only)."""
+    if request.user.is_authenticated:
+        feed = CalendarFeed.objects.filter(user=request.user, revoked_at__isnull=True).order_by("-created_at").first()
+        if feed is None:
+            return {"create": True}
+        path = reverse("calendar-feed", kwargs={"token": feed.token})
+    elif committee is not None and committee.schedule_published:
+        path = reverse("schedule-committee-ics", kwargs={"slug": committee.slug})
+    else:
+        return {}
+    address = request.build_absolute_uri(path)
+    return {"webcal": "webcal://" + address.split("://", 1)[1], "https": address}
 
 
 @require_safe
-@login_required
-def session_page(request, pk: int):
-    sessions = by_committee(access=access_for(request.user), queryset=sessions_with_agenda())
-    session = get_object_or_404(sessions, pk=pk)
-    spanish = (get_language() or "en").startswith("es")
-    clocks = [
-        (clock.label, format_in_zone(clock.local, clock.zone_name)) for clock in capital_clocks(session.starts_at)
-    ]
+def schedule_index(request: HttpRequest) -> HttpResponse:
+    committees = list(schedule_committees(user=request.user))
+    if not committees and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    now = timezone.now()
+    rows = []
+    for committee in committees:
+        upcoming = committee.sessions.filter(starts_at__gte=now).order_by("starts_at").first()
+        rows.append(
+            {
+                "committee": committee,
+                "name": _committee_name(committee),
+                "next": upcoming,
+                "times": _times(upcoming) if upcoming else None,
+            }
+        )
+    return render(request, "meetings/schedule/index.html", {"rows": rows})
+
+
+@require_safe
+def committee_schedule(request: HttpRequest, slug: str) -> HttpResponse:
+    committee = _committee_or_sign_in(request, slug)
+    if isinstance(committee, HttpResponse):
+        return committee
+    now = timezone.now()
+    sessions = sessions_with_agenda().filter(committee=committee)
+    upcoming = [(s, _times(s)) for s in sessions.filter(starts_at__gte=now)]
+    past = [(s, _times(s)) for s in sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN]]
+    today = timezone.localdate()
+    return render(
+        request,
+        "meetings/schedule/committee.html",
+        {
+            "committee": committee,
+            "name": _committee_name(committee),
+            "upcoming": upcoming,
+            "past": past,
+            "month": f"{today:%Y-%m}",
+            "subscription": _subscription(request, committee),
+        },
+    )
+
+
+@require_safe
+def committee_month(request: HttpRequest, slug: str, year: int, month: int) -> HttpResponse:
+    committee = _committee_or_sign_in(request, slug)
+    if isinstance(committee, HttpResponse):
+        return committee
+    if not (1900 <= year <= 2200 and 1 <= month <= 12):
+        raise Http404(_("There is no such month."))
+    first = date(year, month, 1)
+    weeks = sessions_month(sessions=Session.objects.filter(committee=committee), year=year, month=month)
+    previous = date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1)
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return render(
+        request,
+        "meetings/schedule/month.html",
+        {
+            "committee": committee,
+            "name": _committee_name(committee),
+            "title": date_format(first, "F Y"),
+            "weeks": [[(day, [(s, _times(s)) for s in day.sessions]) for day in week] for week in weeks],
+            "weekdays": [date_format(day.day, "l") for day in weeks[0]],
+            "previous": previous,
+            "following": following,
+        },
+    )
+
+
+@require_safe
+def session_page(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session_or_sign_in(request, pk)
+    if isinstance(session, HttpResponse):
+        return session
+    times = _times(session)
     return render(
         request,
         "meetings/schedule/session.html",
         {
             "session": session,
-            "committee": session.committee.name_es if spanish else session.committee.name_en,
-            "venue_start": format_in_zone(session.starts_at, session.timezone),
-            "venue_end": format_in_zone(session.ends_at, session.timezone),
-            "clocks": clocks,
+            "committee": _committee_name(session.committee),
+            "venue_start": times["venue"],
+            "venue_end": times["venue_end"],
+            "clocks": times["capitals"],
+            "times": times,
             "agenda": session.agenda_items.all(),
+            "subscription": _subscription(request, session.committee),
         },
     )
+
+
+@require_safe
+def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session_or_sign_in(request, pk)
+    if isinstance(session, HttpResponse):
+        return session
+    response = schedule_response(
+        request,
+        build=lambda: sessions_calendar([session], name=session.title),
+        content_type=ICS,
+        variant=get_language() or "",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{session.committee.slug}-{session.number}.ics"'
+    return response
+
+
+@require_safe
+def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    """A published committee's sessions for calendar apps (they send no cookies): only published
+    committees are served here; signed-in readers subscribe to their personal address."""
+    committee = get_object_or_404(Committee, slug=slug, schedule_published=True)
+    sessions = sessions_with_agenda().filter(committee=committee)
+    return schedule_response(
+        request,
+        build=lambda: sessions_calendar(sessions, name=_committee_name(committee)),
+        content_type=ICS,
+        variant=get_language() or "",
+    )
+
+
+@require_POST
+def subscription_create(request: HttpRequest) -> HttpResponse:
+    """Make the signed-in reader's personal calendar address (once) and go back to the page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("schedule"))
+    if not CalendarFeed.objects.filter(user=request.user, revoked_at__isnull=True).exists():
+        calendar_feed_create(user=request.user)
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/schedule/") and "//" not in back else reverse("schedule"))

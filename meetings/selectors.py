@@ -2,8 +2,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
+from committees.access import access_for
 from committees.models import Committee
 from meetings.models import AgendaItem, Session, SessionTombstone
 from tracker.timezones import to_wall_clock
@@ -109,3 +110,15 @@ def sessions_month(*, sessions: QuerySet[Session], year: int, month: int) -> lis
     for session in window.order_by("starts_at", "pk"):
         by_day.setdefault(to_wall_clock(session.starts_at, session.timezone).date(), []).append(session)
     return [[CalendarDay(day, day.month == month, by_day.get(day, [])) for day in week] for week in weeks]
+
+
+def schedule_committees(*, user) -> QuerySet[Committee]:
+    """The committees whose schedule `user` may read on the pages: those published, and those
+    they are assigned to."""
+    published = Committee.objects.filter(schedule_published=True)
+    if not user.is_authenticated:
+        return published.order_by("name_en")
+    access = access_for(user)
+    if access.everything:
+        return Committee.objects.order_by("name_en")
+    return Committee.objects.filter(Q(schedule_published=True) | Q(pk__in=access.committees)).order_by("name_en")

@@ -63,11 +63,13 @@ def browser_settings(production_settings):
 class Browser:
     """One Chromium page that records policy violations, console errors and uncaught exceptions."""
 
-    def __init__(self, playwright, base_url: str) -> None:
+    def __init__(self, playwright, base_url: str, **context_options) -> None:
         self.base_url = base_url
         self.problems: list[str] = []
         self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = self.browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+        context = self.browser.new_context(
+            base_url=base_url, **{"viewport": {"width": 1280, "height": 900}, **context_options}
+        )
         context.expose_function("reportViolation", lambda text: self.problems.append(f"CSP violation: {text}"))
         context.add_init_script(REPORT_VIOLATIONS)
         self.page = context.new_page()
@@ -230,3 +232,76 @@ def test_a_secretariat_plans_the_next_session_and_orders_its_agenda(live_server,
         (2, "Opening"),
         (3, "Border report"),
     ]
+
+
+def test_a_member_reads_the_schedule_in_both_languages_subscribes_and_downloads(live_server, browser_settings):
+    from datetime import UTC, datetime, timedelta
+
+    from django.utils import timezone
+    from playwright.sync_api import sync_playwright
+
+    committee = CommitteeFactory(
+        slug="chile-peru", name_es="Comité de Migración", name_en="Migration Committee", schedule_published=True
+    )
+    start = (timezone.now() + timedelta(days=10)).replace(hour=15, minute=0, second=0, microsecond=0)
+    session = SessionFactory(
+        committee=committee,
+        number=2,
+        title="Border review",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        timezone="America/Lima",
+    )
+    AgendaItemFactory(session=session, position=1, title="Opening", duration_minutes=15)
+    SessionFactory(
+        committee=committee,
+        number=1,
+        title="Founding session",
+        status="held",
+        starts_at=datetime(2025, 12, 1, 13, 0, tzinfo=UTC),
+    )
+
+    with sync_playwright() as playwright:
+        # A phone-sized screen, a Spanish-speaking reader in Santiago.
+        browser = Browser(
+            playwright,
+            live_server.url,
+            viewport={"width": 390, "height": 844},
+            locale="es-CL",
+            timezone_id="America/Santiago",
+            accept_downloads=True,
+        )
+        page = browser.page
+        try:
+            browser.visit("/schedule/", screenshot="30-schedule-es", ready="main")
+            assert page.inner_text("h1") == "Calendarios de los comités"
+            # The first Tab reaches the skip link, which takes the focus to the content.
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+            page.keyboard.press("Enter")
+            assert page.evaluate("document.activeElement.id") == "main"
+            page.get_by_role("link", name="Comité de Migración").click()
+            browser.settle(ready="#upcoming-heading", screenshot="31-committee-es")
+            assert page.inner_text("#upcoming-heading") == "Próximas sesiones"
+            page.get_by_label("Idioma").select_option("en")
+            page.get_by_role("button", name="Cambiar").click()
+            browser.settle(ready="#upcoming-heading", screenshot="32-committee-en")
+            assert page.inner_text("#upcoming-heading") == "Upcoming sessions"
+            page.get_by_role("link", name="Session 2: Border review").click()
+            browser.settle(ready=".agenda", screenshot="33-session-en")
+            your_time = page.inner_text(".when .your-time td")
+            assert your_time.endswith("(America/Santiago)"), your_time
+            assert page.locator(".when th").all_inner_texts()[:3] == ["At the venue", "Lima", "Santiago"]
+            webcal = page.get_by_role("link", name="Subscribe in your calendar").get_attribute("href")
+            assert webcal == f"webcal://{live_server.url.split('://')[1]}/schedule/chile-peru.ics"
+            with page.expect_download() as download:
+                page.get_by_role("link", name="Download this session (.ics)").click()
+            path = download.value.path()
+            assert download.value.suggested_filename == "chile-peru-2.ics"
+            ics = Path(path).read_text()
+            browser.visit("/schedule/chile-peru/2030/1/", screenshot="34-month-en", ready="table.month")
+        finally:
+            browser.browser.close()
+
+    assert browser.problems == []
+    assert ics.startswith("BEGIN:VCALENDAR") and f"UID:{session.uid}" in ics

@@ -194,6 +194,7 @@ class CommitteeForm(forms.ModelForm):
             "name_en",
             "slug",
             "description",
+            "description_en",
             "country_a",
             "country_b",
             "default_timezone",
@@ -230,7 +231,7 @@ class CommitteeAdmin(ConflictSafeAdminMixin, ScheduleChangeAdminMixin, ScopedAdm
     search_fields = ("name_en", "name_es", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
     fieldsets = (
-        (None, {"fields": ("name_es", "name_en", "slug", "description")}),
+        (None, {"fields": ("name_es", "name_en", "slug", "description", "description_en")}),
         (_("Members"), {"fields": ("country_a", "country_b")}),
         (
             _("Sessions and reminders"),

@@ -10,6 +10,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from committees.choices import Language, Role, default_reminder_offsets
+from tracker.bilingual import in_reader_language
 from tracker.durations import offsets_validate
 from tracker.models import TimeStampedModel
 from tracker.validators import validate_no_control_characters, validate_single_line, validate_timezone_name
@@ -25,6 +26,9 @@ class Committee(TimeStampedModel):
     name_en = models.CharField(_("name (English)"), max_length=200, validators=[validate_single_line])
     description = models.TextField(
         _("description"), blank=True, max_length=TEXT_LIMIT, validators=[validate_no_control_characters]
+    )
+    description_en = models.TextField(
+        _("description in English"), blank=True, max_length=TEXT_LIMIT, validators=[validate_no_control_characters]
     )
     country_a = CountryField(_("first member country"))
     country_b = CountryField(_("second member country"))
@@ -65,6 +69,14 @@ class Committee(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name_en
+
+    @property
+    def display_name(self) -> str:
+        return in_reader_language(self.name_es, self.name_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_reader_language(self.description, self.description_en)
 
     @property
     def countries(self) -> tuple[str, str]:

@@ -86,7 +86,9 @@ class SessionAdminForm(RuleCheckedModelForm):
             "committee",
             "number",
             "title",
+            "title_en",
             "description",
+            "description_en",
             "status",
             "starts_at",
             "ends_at",
@@ -146,10 +148,22 @@ class AgendaPositionInput(forms.NumberInput):
 class AgendaItemForm(forms.ModelForm):
     class Meta:
         model = AgendaItem
-        fields = ("position", "title", "presenter", "duration_minutes", "description", "outcome")
+        fields = (
+            "position",
+            "title",
+            "title_en",
+            "presenter",
+            "duration_minutes",
+            "description",
+            "description_en",
+            "outcome",
+            "outcome_en",
+        )
         widgets = {
             "position": AgendaPositionInput(attrs={"min": 1}),
             "description": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+            "description_en": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+            "outcome_en": forms.Textarea(attrs={"rows": 2, "cols": 30}),
             "outcome": forms.Textarea(attrs={"rows": 2, "cols": 30}),
         }
 
@@ -307,7 +321,7 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
         WhenFilter,
     )
     list_select_related = ("committee",)
-    search_fields = ("title", "venue", "description", "committee__name_en", "committee__name_es")
+    search_fields = ("title", "title_en", "venue", "description", "committee__name_en", "committee__name_es")
     date_hierarchy = "starts_at"
     ordering = ("-starts_at",)
     actions = ("cancel_sessions", "postpone_sessions", "mark_sessions_held", "export_csv", "export_xlsx")
@@ -316,7 +330,7 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
     def get_fieldsets(self, request, obj=None):
         when = ["starts_at", "ends_at", "timezone"] + (["clocks"] if obj else [])
         return (
-            (None, {"fields": ["committee", "number", "title", "description", "status"]}),
+            (None, {"fields": ["committee", "number", "title", "title_en", "description", "description_en", "status"]}),
             (_("When and where"), {"fields": [*when, "venue", "host_country"]}),
             (_("Reminders"), {"fields": ["reminder_offsets"]}),
             (_("Record"), {"fields": ["sequence", "created_at", "updated_at"], "classes": ["collapse"]}),
@@ -555,7 +569,7 @@ class AgendaItemAdmin(ScopedAdminMixin, AuditedAdmin):
     list_display = ("session", "position", "title", "presenter", "duration_minutes")
     list_filter = (("session__committee", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("session", "presenter")
-    search_fields = ("title", "description", "outcome", "presenter__full_name")
+    search_fields = ("title", "title_en", "description", "outcome", "presenter__full_name")
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -33,7 +33,8 @@ def _one_line_breaks(text: str) -> str:
 
 def session_description(session: Session) -> str:
     lines = [
-        _("Session %(number)d of %(committee)s") % {"number": session.number, "committee": session.committee.name_en},
+        _("Session %(number)d of %(committee)s")
+        % {"number": session.number, "committee": session.committee.display_name},
         _("At the venue: %(time)s") % {"time": format_in_zone(session.starts_at, session.timezone)},
     ]
     lines += [
@@ -41,14 +42,14 @@ def session_description(session: Session) -> str:
     ]
     if session.status == SessionStatus.POSTPONED:
         lines += ["", _("Postponed: a new date will be announced.")]
-    if session.description:
-        lines += ["", session.description]
+    if session.display_description:
+        lines += ["", session.display_description]
     agenda = list(session.agenda_items.all())
     if agenda:
         lines += ["", _("Agenda:")]
         for item in agenda:
             presenter = f" — {item.presenter.full_name}" if item.presenter else ""
-            lines.append(f"{item.position}. {item.title}{presenter} ({item.duration_minutes} min)")
+            lines.append(f"{item.position}. {item.display_title}{presenter} ({item.duration_minutes} min)")
     return _one_line_breaks("\n".join(lines))
 
 
@@ -68,7 +69,7 @@ def session_event(session: Session) -> Event:
     event.add("last-modified", changed)
     event.add("dtstart", to_zone(session.starts_at, session.timezone))
     event.add("dtend", to_zone(session.ends_at, session.timezone))
-    event.add("summary", _one_line_breaks(f"{session.committee.name_en}: {session.title}"))
+    event.add("summary", _one_line_breaks(f"{session.committee.display_name}: {session.display_title}"))
     event.add("location", _one_line_breaks(f"{session.venue}, {session.host_country.name}"))
     event.add("status", _STATUS[SessionStatus(session.status)])
     event.add("description", session_description(session))

@@ -69,7 +69,7 @@ def invitation(row: Reminder) -> bytes:
 def reminder_message(row: Reminder, *, connection=None) -> EmailMultiAlternatives:
     session, person = row.session, row.person
     with translation.override(person.preferred_language):
-        committee = session.committee.name_es if person.preferred_language == "es" else session.committee.name_en
+        committee = session.committee.display_name
         subjects = {
             ReminderKind.REMINDER: _("Reminder: %(committee)s, session %(number)d — %(title)s"),
             ReminderKind.UPDATE: _("Changed: %(committee)s, session %(number)d — %(title)s"),
@@ -77,7 +77,7 @@ def reminder_message(row: Reminder, *, connection=None) -> EmailMultiAlternative
         }
         subject = _one_line(
             subjects[ReminderKind(row.kind)]
-            % {"committee": committee, "number": session.number, "title": session.title}
+            % {"committee": committee, "number": session.number, "title": session.display_title}
         )
         context = {
             "row": row,

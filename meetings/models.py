@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from committees.models import TEXT_LIMIT, Committee, Person
 from meetings.choices import MAX_AGENDA_POSITION, ReminderKind, ReminderState, SessionStatus
+from tracker.bilingual import in_reader_language
 from tracker.durations import offsets_validate
 from tracker.models import TimeStampedModel
 from tracker.validators import validate_no_control_characters, validate_single_line, validate_timezone_name
@@ -23,9 +24,19 @@ class Session(TimeStampedModel):
     number = models.PositiveIntegerField(
         _("number"), validators=[MinValueValidator(1)], help_text=_("1 for the first session, 2 for the second ...")
     )
-    title = models.CharField(_("title"), max_length=300, validators=[validate_single_line])
+    title = models.CharField(_("title"), max_length=300, validators=[validate_single_line], help_text=_("In Spanish."))
+    title_en = models.CharField(
+        _("title in English"),
+        max_length=300,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("Shown to English readers; empty: the Spanish title."),
+    )
     description = models.TextField(
         _("description"), blank=True, max_length=TEXT_LIMIT, validators=[validate_no_control_characters]
+    )
+    description_en = models.TextField(
+        _("description in English"), blank=True, max_length=TEXT_LIMIT, validators=[validate_no_control_characters]
     )
     status = models.CharField(
         _("status"), max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
@@ -80,6 +91,14 @@ class Session(TimeStampedModel):
         return f"{self.number}. {self.title}"
 
     @property
+    def display_title(self) -> str:
+        return in_reader_language(self.title, self.title_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_reader_language(self.description, self.description_en)
+
+    @property
     def length(self) -> timedelta:
         return self.ends_at - self.starts_at
 
@@ -98,8 +117,12 @@ class AgendaItem(TimeStampedModel):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_AGENDA_POSITION)],
     )
     title = models.CharField(_("title"), max_length=300, validators=[validate_single_line])
+    title_en = models.CharField(_("title in English"), max_length=300, blank=True, validators=[validate_single_line])
     description = models.TextField(
         _("description"), blank=True, max_length=TEXT_LIMIT, validators=[validate_no_control_characters]
+    )
+    description_en = models.TextField(
+        _("description in English"), blank=True, max_length=TEXT_LIMIT, validators=[validate_no_control_characters]
     )
     presenter = models.ForeignKey(
         Person,
@@ -118,6 +141,9 @@ class AgendaItem(TimeStampedModel):
         max_length=TEXT_LIMIT,
         validators=[validate_no_control_characters],
         help_text=_("What was decided or agreed on this item."),
+    )
+    outcome_en = models.TextField(
+        _("outcome in English"), blank=True, max_length=TEXT_LIMIT, validators=[validate_no_control_characters]
     )
 
     history = HistoricalRecords()
@@ -138,6 +164,18 @@ class AgendaItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.title}"
+
+    @property
+    def display_title(self) -> str:
+        return in_reader_language(self.title, self.title_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_reader_language(self.description, self.description_en)
+
+    @property
+    def display_outcome(self) -> str:
+        return in_reader_language(self.outcome, self.outcome_en)
 
 
 class Invitee(TimeStampedModel):

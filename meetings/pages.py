@@ -28,15 +28,11 @@ ICS = "text/calendar; charset=utf-8"
 PAST_SHOWN = 20
 
 
-def _committee_name(committee: Committee) -> str:
-    return committee.name_es if (get_language() or "en").startswith("es") else committee.name_en
-
-
 def _committee_or_sign_in(request: HttpRequest, slug: str) -> Committee | HttpResponse:
     committee = schedule_committees(user=request.user).filter(slug=slug).first()
     if committee is not None:
         return committee
-    if not request.user.is_authenticated and Committee.objects.filter(slug=slug).exists():
+    if not request.user.is_authenticated:  # signing in may open it; whether it exists is not said
         return redirect_to_login(request.get_full_path())
     raise Http404(_("There is no such committee, or its schedule is not yours to read."))
 
@@ -46,7 +42,7 @@ def _session_or_sign_in(request: HttpRequest, pk: int) -> Session | HttpResponse
     session = sessions_with_agenda().filter(pk=pk, committee__in=readable).first()
     if session is not None:
         return session
-    if not request.user.is_authenticated and Session.objects.filter(pk=pk).exists():
+    if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     raise Http404(_("There is no such session, or it is not yours to read."))
 
@@ -90,7 +86,7 @@ def schedule_index(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "committee": committee,
-                "name": _committee_name(committee),
+                "name": committee.display_name,
                 "next": upcoming,
                 "times": _times(upcoming) if upcoming else None,
             }
@@ -113,7 +109,7 @@ def committee_schedule(request: HttpRequest, slug: str) -> HttpResponse:
         "meetings/schedule/committee.html",
         {
             "committee": committee,
-            "name": _committee_name(committee),
+            "name": committee.display_name,
             "upcoming": upcoming,
             "past": past,
             "month": f"{today:%Y-%m}",
@@ -138,7 +134,7 @@ def committee_month(request: HttpRequest, slug: str, year: int, month: int) -> H
         "meetings/schedule/month.html",
         {
             "committee": committee,
-            "name": _committee_name(committee),
+            "name": committee.display_name,
             "title": date_format(first, "F Y"),
             "weeks": [[(day, [(s, _times(s)) for s in day.sessions]) for day in week] for week in weeks],
             "weekdays": [date_format(day.day, "l") for day in weeks[0]],
@@ -159,7 +155,7 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
         "meetings/schedule/session.html",
         {
             "session": session,
-            "committee": _committee_name(session.committee),
+            "committee": session.committee.display_name,
             "venue_start": times["venue"],
             "venue_end": times["venue_end"],
             "clocks": times["capitals"],
@@ -177,7 +173,7 @@ def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
         return session
     response = schedule_response(
         request,
-        build=lambda: sessions_calendar([session], name=session.title),
+        build=lambda: sessions_calendar([session], name=session.display_title),
         content_type=ICS,
         variant=get_language() or "",
     )
@@ -193,7 +189,7 @@ def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
     sessions = sessions_with_agenda().filter(committee=committee)
     return schedule_response(
         request,
-        build=lambda: sessions_calendar(sessions, name=_committee_name(committee)),
+        build=lambda: sessions_calendar(sessions, name=committee.display_name),
         content_type=ICS,
         variant=get_language() or "",
     )

@@ -71,7 +71,9 @@ def session_next_proposal(*, after: Session, today: date) -> SessionProposal:
     agenda = [
         {
             "title": item.title,
+            "title_en": item.title_en,
             "description": item.description,
+            "description_en": item.description_en,
             "presenter": item.presenter_id,
             "duration_minutes": item.duration_minutes,
         }

@@ -273,6 +273,8 @@ def session_create(
     number: int | None = None,
     status: str = SessionStatus.SCHEDULED,
     description: str = "",
+    title_en: str = "",
+    description_en: str = "",
     agenda: Sequence[AgendaItem] = (),
     now: datetime | None = None,
 ) -> Session:
@@ -280,7 +282,9 @@ def session_create(
         committee=committee,
         number=number,
         title=title,
+        title_en=title_en,
         description=description,
+        description_en=description_en,
         status=status,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -294,7 +298,9 @@ def session_create(
 _UPDATABLE = {
     "number",
     "title",
+    "title_en",
     "description",
+    "description_en",
     "status",
     "starts_at",
     "ends_at",

@@ -41,6 +41,7 @@ class CommitteeSerializer(serializers.ModelSerializer):
             "name_es",
             "name_en",
             "description",
+            "description_en",
             "countries",
             "default_timezone",
             "reminder_offsets",

@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('committees', '0005_roles'),
+        ("committees", "0005_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='committee',
-            name='schedule_published',
-            field=models.BooleanField(default=False, help_text='Anyone may read its sessions and agendas under /schedule/, without signing in.', verbose_name='schedule published'),
+            model_name="committee",
+            name="schedule_published",
+            field=models.BooleanField(
+                default=False,
+                help_text="Anyone may read its sessions and agendas under /schedule/, without signing in.",
+                verbose_name="schedule published",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalcommittee',
-            name='schedule_published',
-            field=models.BooleanField(default=False, help_text='Anyone may read its sessions and agendas under /schedule/, without signing in.', verbose_name='schedule published'),
+            model_name="historicalcommittee",
+            name="schedule_published",
+            field=models.BooleanField(
+                default=False,
+                help_text="Anyone may read its sessions and agendas under /schedule/, without signing in.",
+                verbose_name="schedule published",
+            ),
         ),
     ]

@@ -30,7 +30,18 @@ class AgendaItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AgendaItem
-        fields = ("id", "position", "title", "description", "presenter", "duration_minutes", "outcome")
+        fields = (
+            "id",
+            "position",
+            "title",
+            "title_en",
+            "description",
+            "description_en",
+            "presenter",
+            "duration_minutes",
+            "outcome",
+            "outcome_en",
+        )
 
 
 class AgendaItemListSerializer(AgendaItemSerializer):
@@ -60,7 +71,9 @@ class SessionSerializer(serializers.ModelSerializer):
             "committee",
             "number",
             "title",
+            "title_en",
             "description",
+            "description_en",
             "status",
             "starts_at",
             "ends_at",
@@ -87,8 +100,10 @@ class AgendaItemWriteSerializer(serializers.Serializer):
     """One agenda item, in the order the agenda should have; `id` keeps an existing item."""
 
     id = serializers.IntegerField(required=False, help_text=_("An existing item of this session to keep."))
-    title = serializers.CharField(max_length=300)
+    title = serializers.CharField(max_length=300, help_text=_("In Spanish."))
+    title_en = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    description_en = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
     presenter = serializers.PrimaryKeyRelatedField(
         queryset=Person.objects.all(),
         required=False,
@@ -98,6 +113,7 @@ class AgendaItemWriteSerializer(serializers.Serializer):
     )
     duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
     outcome = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    outcome_en = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
 
 
 class SessionWriteSerializer(serializers.Serializer):
@@ -107,8 +123,15 @@ class SessionWriteSerializer(serializers.Serializer):
     number = serializers.IntegerField(
         min_value=1, required=False, help_text=_("Leave out for the committee's next number.")
     )
-    title = serializers.CharField(max_length=300)
+    title = serializers.CharField(max_length=300, help_text=_("In Spanish."))
+    title_en = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text=_("Shown to English readers; empty: the Spanish title."),
+    )
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    description_en = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
     starts_at = AwareDateTimeField()
     ends_at = AwareDateTimeField()

@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -202,7 +203,7 @@ def sessions_calendar_response(request, *, user):
         request,
         build=lambda: sessions_calendar(sessions, name=_("Committee sessions")),
         content_type=ICS,
-        variant=access.key,
+        variant=f"{access.key}|{get_language()}",  # titles and labels are in the reader's language
     )
 
 
@@ -236,6 +237,6 @@ class SessionCalendarView(ICalendarViewMixin, APIView):
 
         def build() -> bytes:
             session = get_object_or_404(sessions_visible(access), pk=pk)
-            return sessions_calendar([session], name=session.title)
+            return sessions_calendar([session], name=session.display_title)
 
-        return schedule_response(request, build=build, content_type=ICS, variant=access.key)
+        return schedule_response(request, build=build, content_type=ICS, variant=f"{access.key}|{get_language()}")

@@ -58,6 +58,7 @@ def test_committee_with_members_and_current_co_chairs():
         "name_es": "Comité de Migración",
         "name_en": "Migration Committee",
         "description": "Binational.",
+        "description_en": "",
         "countries": ["CL", "PE"],
         "default_timezone": "America/Lima",
         "reminder_offsets": [10080, 60],

@@ -86,7 +86,9 @@ def test_session_json_is_exactly_this(session):
         "committee": "chile-peru",
         "number": 1,
         "title": "First session",
+        "title_en": "",
         "description": "Inaugural.",
+        "description_en": "",
         "status": "held",
         "starts_at": "2025-12-01T10:00:00-03:00",
         "ends_at": "2025-12-01T12:00:00-03:00",
@@ -99,7 +101,9 @@ def test_session_json_is_exactly_this(session):
                 "id": item.pk,
                 "position": 1,
                 "title": "Water and food",
+                "title_en": "",
                 "description": "At the border.",
+                "description_en": "",
                 "presenter": {
                     "id": item.presenter_id,
                     "full_name": "Luis Cordero",
@@ -109,6 +113,7 @@ def test_session_json_is_exactly_this(session):
                 },
                 "duration_minutes": 30,
                 "outcome": "Agreed.",
+                "outcome_en": "",
             }
         ],
         "created_at": "2025-11-28T12:00:00Z",

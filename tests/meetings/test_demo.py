@@ -61,14 +61,21 @@ def test_seed_demo_creates_the_committee_once():
         (4, "scheduled", datetime(2026, 12, 14, 15, 0, tzinfo=UTC), "America/Lima", "PE", lima),
     ]
     first = Session.objects.get(number=1)
+    assert (first.title, first.title_en) == (
+        "Primera sesión: los migrantes varados en la frontera Chacalluta–Santa Rosa",
+        "First session: the migrants stranded at the Chacalluta–Santa Rosa border",
+    )
     assert [
-        (i.position, i.title, i.presenter.full_name, i.duration_minutes, bool(i.outcome))
+        (i.position, i.title_en, i.presenter.full_name, i.duration_minutes, bool(i.outcome), bool(i.outcome_en))
         for i in first.agenda_items.select_related("presenter")
     ] == [
-        (1, "Water and food for the migrants stranded at the border", "Luis Cordero", 30, True),
-        (2, "An ordered and safe exit through Chacalluta", "Víctor Ramos", 30, True),
-        (3, "Documents and visas", "Hugo de Zela", 30, True),
-        (4, "Police and armed forces under Peru's state of emergency in Tacna", "Rafael Collado", 30, True),
+        (1, "Water and food for the migrants stranded at the border", "Luis Cordero", 30, True, True),
+        (2, "An ordered and safe exit through Chacalluta", "Víctor Ramos", 30, True, True),
+        (3, "Documents and visas", "Hugo de Zela", 30, True, True),
+        (4, "Police and armed forces under Peru's state of emergency in Tacna", "Rafael Collado", 30, True, True),
+    ]
+    assert [i.title for i in first.agenda_items.all()][:1] == [
+        "Agua y alimentos para los migrantes varados en la frontera"
     ]
     assert AgendaItem.objects.filter(session__number__gt=1).count() == 9
 

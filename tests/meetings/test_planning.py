@@ -69,8 +69,22 @@ def test_proposal_takes_the_other_host_its_last_venue_and_the_next_free_monday(h
         starts_local=datetime(2025, 12, 22, 9, 0),
         ends_local=datetime(2025, 12, 22, 11, 30),
         agenda=[
-            {"title": "Opening", "description": "", "presenter": presenter.pk, "duration_minutes": 15},
-            {"title": "Border report", "description": "Chacalluta", "presenter": None, "duration_minutes": 60},
+            {
+                "title": "Opening",
+                "title_en": "",
+                "description": "",
+                "description_en": "",
+                "presenter": presenter.pk,
+                "duration_minutes": 15,
+            },
+            {
+                "title": "Border report",
+                "title_en": "",
+                "description": "Chacalluta",
+                "description_en": "",
+                "presenter": None,
+                "duration_minutes": 60,
+            },
         ],
     )
 

@@ -82,7 +82,8 @@ def test_who_reads_which_schedule(committees):
         anonymous.get(f"/schedule/sessions/{hidden.pk}/")["Location"]
         == f"/admin/login/?next=/schedule/sessions/{hidden.pk}/"
     )
-    assert anonymous.get("/schedule/nobody/").status_code == 404
+    # Nor does an anonymous reader learn whether a closed committee exists: sign in first.
+    assert anonymous.get("/schedule/nobody/")["Location"] == "/admin/login/?next=/schedule/nobody/"
     assert anonymous.get("/schedule/closed.ics").status_code == 404
     staff = signed_in(secretariat_of(private, "CL"))
     assert [row["committee"] for row in staff.get("/schedule/").context["rows"]] == [private, public]

@@ -32,6 +32,7 @@ from committees.services import membership_conflicts, membership_save, membershi
 from tracker.admin import ConflictSafeAdminMixin, ScheduleChangeAdminMixin
 from tracker.durations import offsets_format
 from tracker.forms import ReminderOffsetsField, RuleCheckedModelForm, TimeZoneField
+from tracker.models import UserPreferences
 
 
 def memberships_visible(*, access: Access, queryset):
@@ -386,6 +387,12 @@ class StaffAssignmentAdmin(AuditedAdmin):
     autocomplete_fields = ("user", "committee")
 
 
+class UserPreferencesInline(admin.StackedInline):
+    model = UserPreferences
+    can_delete = False
+    fields = ("language",)
+
+
 class StaffAssignmentInline(admin.TabularInline):
     model = StaffAssignment
     fk_name = "user"
@@ -402,7 +409,7 @@ class TrackerUserAdmin(UserAdmin):
     """Users with the committees they work for. Only a superuser makes superusers or grants
     permissions one by one; administrators give roles (groups) and assignments."""
 
-    inlines = (StaffAssignmentInline,)
+    inlines = (UserPreferencesInline, StaffAssignmentInline)
 
     def get_queryset(self, request):
         # A superuser's account (password, second factor) is managed by superusers alone.

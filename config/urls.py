@@ -8,6 +8,7 @@ from meetings import pages
 from meetings.api.views import SessionCalendarView, SessionsCalendarView
 from meetings.views import CalendarFeedView
 from tracker.api.docs import SwaggerView
+from tracker.language import set_language
 from tracker.views import healthz
 
 api_v1 = [
@@ -34,7 +35,7 @@ urlpatterns = [
     path("schedule/<slug:slug>/", pages.committee_schedule, name="schedule-committee"),
     path("schedule/<slug:slug>.ics", pages.committee_ics, name="schedule-committee-ics"),
     path("schedule/<slug:slug>/<int:year>/<int:month>/", pages.committee_month, name="schedule-month"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
 ]
 

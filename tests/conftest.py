@@ -1,6 +1,8 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +43,11 @@ def production_settings(settings, monkeypatch):
         if name.isupper() and getattr(production, name) != getattr(base, name, object()):
             setattr(settings, name, getattr(production, name))
     return settings
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each request activates its reader's language in the test's thread: start every test from
+    the default, as a fresh server thread would."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

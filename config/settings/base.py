@@ -69,6 +69,7 @@ MIDDLEWARE = [
     # Idle and absolute session limits; before django-otp's, which then sees who is left signed in.
     "tracker.security.SessionPolicyMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "tracker.language.PreferredLanguageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -235,3 +235,23 @@ def test_committee_page_queries_do_not_grow_with_sessions(committees):
         )
         AgendaItemFactory(session=session, position=1, presenter=PersonFactory())
     assert queries() == few
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_signed_in_persons_language_is_kept_in_their_preferences(committees):
+    from tracker.models import UserPreferences
+
+    public, *_ = committees
+    user = reader_of(public)
+    client = signed_in(user)
+    assert '<html lang="en">' in client.get("/schedule/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.post("/i18n/setlang/", {"language": "es", "next": "/schedule/"})
+    assert UserPreferences.objects.get(user=user).language == "es"
+    # On another browser, which asks for English, the person still reads Spanish once signed in.
+    elsewhere = signed_in(user)
+    assert '<html lang="es">' in elsewhere.get("/schedule/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en">' in Client().get("/schedule/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # A language that does not exist changes nothing.
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/schedule/"})
+    assert UserPreferences.objects.get(user=user).language == "es"
+    assert client.get("/i18n/setlang/").status_code == 405

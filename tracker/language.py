@@ -1,0 +1,38 @@
+"""The language a signed-in person chose is theirs wherever they sign in; others get their
+browser's (Accept-Language) or what they picked on the page (a cookie)."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from tracker.models import UserPreferences
+
+
+class PreferredLanguageMiddleware:
+    """After authentication: a signed-in person's chosen language replaces the one LocaleMiddleware
+    took from the browser."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = UserPreferences.objects.filter(user=user).values_list("language", flat=True).first()
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, kept in the person's preferences too when they are signed in."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and translation.check_for_language(language):
+        UserPreferences.objects.update_or_create(user=request.user, defaults={"language": language})
+    return response

@@ -8,7 +8,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
-from committees.access import NOBODY, Access, committees_editable, membership_check, people_visible, person_check
+from committees.access import (
+    NOBODY,
+    Access,
+    committees_editable,
+    membership_check,
+    memberships_editable,
+    people_editable,
+    people_visible,
+    person_check,
+)
 from committees.models import Committee, Membership, Person
 from committees.services import membership_save, membership_validate
 from tracker.schedule import schedule_changed
@@ -70,7 +79,8 @@ class PersonResource(AllOrNothingResource):
         report_skipped = True
 
     def get_queryset(self):
-        return people_visible(access=self.access)
+        # Rows are matched only against people the importer may change: anyone else's name is a new row.
+        return people_editable(access=self.access)
 
     def scope_errors(self, instance: Person) -> dict[str, str]:
         return person_check(self.access, instance)
@@ -133,6 +143,11 @@ class MembershipResource(AllOrNothingResource):
         clean_model_instances = False
         skip_unchanged = True
         report_skipped = True
+
+    def get_queryset(self):
+        # Only memberships the importer may change are found again; another delegation's is not
+        # taken over, and the row is refused by the committee's rules as a second membership.
+        return memberships_editable(access=self.access)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -49,7 +49,8 @@ def session_description(session: Session) -> str:
         lines += ["", _("Agenda:")]
         for item in agenda:
             presenter = f" — {item.presenter.full_name}" if item.presenter else ""
-            lines.append(f"{item.position}. {item.display_title}{presenter} ({item.duration_minutes} min)")
+            minutes = _("(%(minutes)d min)") % {"minutes": item.duration_minutes}
+            lines.append(f"{item.position}. {item.display_title}{presenter} {minutes}")
     return _one_line_breaks("\n".join(lines))
 
 

@@ -6,6 +6,7 @@ others need a sign-in (the link in every reminder leads here)."""
 from datetime import date
 
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -76,13 +77,15 @@ def _subscription(request: HttpRequest, committee: Committee | None) -> dict:
 
 @require_safe
 def schedule_index(request: HttpRequest) -> HttpResponse:
-    committees = list(schedule_committees(user=request.user))
+    now = timezone.now()
+    following = Session.objects.filter(committee=OuterRef("pk"), starts_at__gte=now).order_by("starts_at", "pk")
+    committees = list(schedule_committees(user=request.user).annotate(next_id=Subquery(following.values("pk")[:1])))
     if not committees and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    now = timezone.now()
+    next_sessions = Session.objects.in_bulk([c.next_id for c in committees if c.next_id])
     rows = []
     for committee in committees:
-        upcoming = committee.sessions.filter(starts_at__gte=now).order_by("starts_at").first()
+        upcoming = next_sessions.get(committee.next_id)
         rows.append(
             {
                 "committee": committee,

@@ -11,6 +11,13 @@ from django.views.i18n import set_language as django_set_language
 from tracker.models import UserPreferences
 
 
+def preferred_language(user) -> str:
+    """The language `user` chose, or "" (then the browser's counts)."""
+    if not user.is_authenticated:
+        return ""
+    return UserPreferences.objects.filter(user=user).values_list("language", flat=True).first() or ""
+
+
 class PreferredLanguageMiddleware:
     """After authentication: a signed-in person's chosen language replaces the one LocaleMiddleware
     took from the browser."""
@@ -20,11 +27,9 @@ class PreferredLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            language = UserPreferences.objects.filter(user=user).values_list("language", flat=True).first()
-            if language:
-                translation.activate(language)
-                request.LANGUAGE_CODE = language
+        if user is not None and user.is_authenticated and (language := preferred_language(user)):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)
 
 

@@ -299,6 +299,8 @@ SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 # Importing needs the add permission on the model; what each row may touch is checked per row.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+# Text that a spreadsheet would run as a formula (=, +, -, @ first) is exported inert.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +35,7 @@ from tracker.api.schema import (
     filter_parameters,
 )
 from tracker.api.views import CachedListMixin, CachedReadMixin, ICalendarViewMixin
+from tracker.language import preferred_language
 
 ICS = "text/calendar; charset=utf-8"
 
@@ -199,12 +201,14 @@ def sessions_calendar_response(request, *, user):
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         sessions = filterset.qs
-    return schedule_response(
-        request,
-        build=lambda: sessions_calendar(sessions, name=_("Committee sessions")),
-        content_type=ICS,
-        variant=f"{access.key}|{get_language()}",  # titles and labels are in the reader's language
-    )
+    # Calendar apps send no cookie and often no Accept-Language: the person's chosen language.
+    with translation.override(preferred_language(user) or get_language()):
+        return schedule_response(
+            request,
+            build=lambda: sessions_calendar(sessions, name=_("Committee sessions")),
+            content_type=ICS,
+            variant=f"{access.key}|{get_language()}",  # titles and labels are in the reader's language
+        )
 
 
 CALENDAR_RESPONSES = {

@@ -158,3 +158,19 @@ def test_a_row_that_fails_at_confirmation_keeps_the_whole_file_out(admin_client)
     ]
     assert _errors(done) == [(2, {"role": ["Peru already has a co-chair in that period: Elmer Schialer."]})]
     assert list(Membership.objects.values_list("person__full_name", flat=True)) == ["Elmer Schialer"]
+
+
+def test_an_import_cannot_take_over_the_other_delegations_membership():
+    committee = CommitteeFactory(slug="chile-peru", country_a="CL", country_b="PE")
+    chilean = PersonFactory(full_name="Chilean Member", country="CL")
+    seat = Membership.objects.create(
+        person=chilean, committee=committee, role="member", delegation="CL", start_date=date(2025, 11, 28)
+    )
+    client = Client()
+    client.force_login(secretariat_of(committee, "PE"))
+    rows = [["Chilean Member", "chile-peru", "member", "PE", "2025-11-28", "2025-12-31"]]
+    trial = _upload(client, MEMBERSHIPS, _memberships_xlsx(rows), "members.xlsx", XLSX)
+    assert [number for number, _errors_ in _errors(trial)] == [1]
+    assert "confirm_form" not in trial.context
+    seat.refresh_from_db()
+    assert (seat.delegation.code, seat.end_date) == ("CL", None)

@@ -107,3 +107,22 @@ def test_api_reads_and_writes_both_languages(session):
     refused = client.patch(f"/api/v1/sessions/{session.pk}/", {"title_en": "Line\nBcc: someone"})
     assert (refused.status_code, list(refused.json())) == (400, ["title_en"])
     assert Session.objects.get(pk=session.pk).title_en == "Border review (2)"
+
+
+def test_personal_feeds_use_the_persons_chosen_language(session):
+    from django.test import Client
+
+    from tests.api import administrator, token_client
+    from tracker.models import UserPreferences
+    from tracker.tokens import calendar_feed_create
+
+    user = administrator()
+    UserPreferences.objects.create(user=user, language="es")
+    feed = calendar_feed_create(user=user)
+    for response in (
+        Client().get(f"/calendar/{feed.token}.ics"),
+        token_client(user).get("/api/v1/sessions.ics"),
+    ):
+        (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+        assert str(event["SUMMARY"]) == "Comité de Migración: Revisión fronteriza"
+        assert "1. Apertura (20 min)" in str(event["DESCRIPTION"])

@@ -91,3 +91,14 @@ def test_xlsx_export_and_a_secretariat_exports_only_its_committee(sessions):
         ("committee", "number", "title"),
         ("chile-peru", "1", "First session"),
     ]
+
+
+def test_text_a_spreadsheet_would_run_is_exported_inert(admin_client, sessions):
+    first, _other = sessions
+    first.title = '=HYPERLINK("http://evil.example","x")'
+    first.save()
+    rows = list(csv.reader(io.StringIO(_export(admin_client, "export_csv", first).content.decode())))
+    assert rows[1][2] == 'HYPERLINK("http://evil.example","x")'  # the leading = is dropped
+    sheet = openpyxl.load_workbook(io.BytesIO(_export(admin_client, "export_xlsx", first).content)).active
+    cell = sheet.cell(row=2, column=3)
+    assert (cell.data_type, str(cell.value).startswith("=")) == ("s", False)

@@ -24,12 +24,12 @@ from committees.access import (
     person_check,
     person_ties_elsewhere,
 )
-from committees.admin_access import AuditedAdmin, ScopedAdminMixin, ScopedInlineMixin
+from committees.admin_access import ScopedAdminMixin, ScopedInlineMixin
 from committees.choices import Role
 from committees.models import Committee, Membership, Person, StaffAssignment
 from committees.resources import MembershipResource, PersonResource
 from committees.services import membership_conflicts, membership_save, memberships_save
-from tracker.admin import ConflictSafeAdminMixin, ScheduleChangeAdminMixin
+from tracker.admin import AuditedAdmin, ConflictSafeAdminMixin, ScheduleChangeAdminMixin
 from tracker.durations import offsets_format
 from tracker.forms import ReminderOffsetsField, RuleCheckedModelForm, TimeZoneField
 from tracker.models import UserPreferences

@@ -4,11 +4,10 @@ user may, and refuses a change that would move a row out of their reach."""
 from collections.abc import Callable
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from committees.access import Access, access_for, committees_editable, people_visible
 from committees.models import Committee, Person
@@ -112,32 +111,3 @@ class ScopedInlineMixin(_ChoicesByAccess):
 
         ScopedFormSet.__name__ = formset.__name__
         return ScopedFormSet
-
-
-class AuditedAdmin(SimpleHistoryAdmin):
-    """The change history of each record, kept by django-simple-history, for administrators only
-    (the view permission on the historical model); it is read, never reverted from. A record the
-    user cannot see has no history for them either (404, as the record)."""
-
-    def _seen(self, request, object_id) -> None:
-        if access_for(request.user).everything:
-            return  # administrators also read the history of deleted records
-        if not str(object_id).isdigit() or not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404(_("There is no such record, or it is not yours to see."))
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._seen(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._seen(request, object_id)
-        if request.method != "GET":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def revert_disabled(self, request, obj=None) -> bool:
-        return True
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "show_history": self.has_view_history_permission(request)}
-        return super().change_view(request, object_id, form_url, extra_context)

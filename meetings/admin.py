@@ -16,7 +16,7 @@ from django_countries.filters import CountryFilter
 from import_export.formats.base_formats import CSV, XLSX
 
 from committees.access import Access, access_for, by_committee, committees_editable
-from committees.admin_access import AuditedAdmin, ScopedAdminMixin, ScopedInlineMixin
+from committees.admin_access import ScopedAdminMixin, ScopedInlineMixin
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Invitee, Reminder, Session
 from meetings.reminders import reminders_plan, reminders_retry_failed, reminders_send_now
@@ -31,7 +31,7 @@ from meetings.services import (
     session_save,
     session_validate,
 )
-from tracker.admin import ConflictSafeAdminMixin
+from tracker.admin import AuditedAdmin, ConflictSafeAdminMixin
 from tracker.forms import (
     ReminderOffsetsField,
     RuleCheckedModelForm,

@@ -60,7 +60,32 @@ class ScheduleChangeAdminMixin:
         schedule_changed()
 
 
-class OwnKeysAdmin(SimpleHistoryAdmin):
+class AuditedAdmin(SimpleHistoryAdmin):
+    """The change history of each record, kept by django-simple-history, for administrators only
+    (the view permission on the historical model); it is read, never reverted from. A record the
+    user cannot see has no history for them either (404, as the record)."""
+
+    def _seen(self, request, object_id) -> None:
+        if is_administrator(request.user):
+            return  # administrators also read the history of deleted records
+        if not str(object_id).isdigit() or not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404(_("There is no such record, or it is not yours to see."))
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._seen(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._seen(request, object_id)
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+
+class OwnKeysAdmin(AuditedAdmin):
     """Tokens and feed addresses act for their user: each person sees and makes their own; an
     administrator sees everyone's and makes them for others. Their history is for administrators."""
 
@@ -79,23 +104,6 @@ class OwnKeysAdmin(SimpleHistoryAdmin):
             kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
             kwargs["initial"] = request.user.pk
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def _seen(self, request, object_id) -> None:
-        if not is_administrator(request.user) and not self.get_queryset(request).filter(pk=object_id).exists():
-            raise Http404(_("There is no such record, or it is not yours to see."))
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._seen(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._seen(request, object_id)
-        if request.method != "GET":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def revert_disabled(self, request, obj=None) -> bool:
-        return True
 
 
 @admin.register(ApiToken)

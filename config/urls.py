@@ -30,6 +30,8 @@ urlpatterns = [
     ),
     path("schedule/", pages.schedule_index, name="schedule"),
     path("schedule/subscribe/", pages.subscription_create, name="schedule-subscribe"),
+    path("schedule/sign-in/", pages.SignInView.as_view(), name="schedule-sign-in"),
+    path("schedule/sign-out/", pages.SignOutView.as_view(), name="schedule-sign-out"),
     path("schedule/sessions/<int:pk>/", pages.session_page, name="session-page"),
     path("schedule/sessions/<int:pk>.ics", pages.session_ics, name="session-page-ics"),
     path("schedule/<slug:slug>/", pages.committee_schedule, name="schedule-committee"),

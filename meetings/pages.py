@@ -5,7 +5,7 @@ others need a sign-in (the link in every reminder leads here)."""
 
 from datetime import date
 
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +20,7 @@ from committees.models import Committee
 from meetings.calendars import sessions_calendar
 from meetings.models import Session
 from meetings.selectors import schedule_committees, sessions_month, sessions_with_agenda
+from tracker.admin_site import SignInForm
 from tracker.api.conditional import schedule_response
 from tracker.models import CalendarFeed
 from tracker.timezones import capital_clocks, format_in_zone
@@ -34,7 +35,7 @@ def _committee_or_sign_in(request: HttpRequest, slug: str) -> Committee | HttpRe
     if committee is not None:
         return committee
     if not request.user.is_authenticated:  # signing in may open it; whether it exists is not said
-        return redirect_to_login(request.get_full_path())
+        return _sign_in(request)
     raise Http404(_("There is no such committee, or its schedule is not yours to read."))
 
 
@@ -44,7 +45,7 @@ def _session_or_sign_in(request: HttpRequest, pk: int) -> Session | HttpResponse
     if session is not None:
         return session
     if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+        return _sign_in(request)
     raise Http404(_("There is no such session, or it is not yours to read."))
 
 
@@ -75,13 +76,33 @@ def _subscription(request: HttpRequest, committee: Committee | None) -> dict:
     return {"webcal": "webcal://" + address.split("://", 1)[1], "https": address}
 
 
+class SignInView(LoginView):
+    """Signing in to the schedule pages, staff or not, with the same second factor and lock-out
+    as the staff site."""
+
+    form_class = SignInForm
+    template_name = "meetings/schedule/sign_in.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("schedule")
+
+
+class SignOutView(LogoutView):
+    next_page = "schedule"
+
+
+def _sign_in(request: HttpRequest) -> HttpResponse:
+    return redirect_to_login(request.get_full_path(), login_url=reverse("schedule-sign-in"))
+
+
 @require_safe
 def schedule_index(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     following = Session.objects.filter(committee=OuterRef("pk"), starts_at__gte=now).order_by("starts_at", "pk")
     committees = list(schedule_committees(user=request.user).annotate(next_id=Subquery(following.values("pk")[:1])))
     if not committees and not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+        return _sign_in(request)
     next_sessions = Session.objects.in_bulk([c.next_id for c in committees if c.next_id])
     rows = []
     for committee in committees:
@@ -202,7 +223,7 @@ def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
 def subscription_create(request: HttpRequest) -> HttpResponse:
     """Make the signed-in reader's personal calendar address (once) and go back to the page."""
     if not request.user.is_authenticated:
-        return redirect_to_login(reverse("schedule"))
+        return redirect_to_login(reverse("schedule"), login_url=reverse("schedule-sign-in"))
     if not CalendarFeed.objects.filter(user=request.user, revoked_at__isnull=True).exists():
         calendar_feed_create(user=request.user)
     back = request.POST.get("next", "")

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,7 +23,7 @@ from django_otp import devices_for_user
 from tracker.security import second_factor_satisfied
 
 
-class AdminLoginForm(AdminAuthenticationForm):
+class SecondFactorFormMixin(forms.Form):
     """Username and password, then the code of one of the user's authenticators.
 
     Someone with a confirmed device always has to give its code. Someone without one signs in
@@ -41,7 +42,6 @@ class AdminLoginForm(AdminAuthenticationForm):
     )
 
     error_messages = {
-        **AdminAuthenticationForm.error_messages,
         "token_required": _("Enter the authentication code from your authenticator app."),
         "invalid_token": _("That authentication code is not right, or was already used. Enter the current one."),
         "throttled": _("Too many wrong authentication codes. Wait a minute and try again."),
@@ -50,6 +50,11 @@ class AdminLoginForm(AdminAuthenticationForm):
             "Ask an administrator to enrol one."
         ),
     }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The password form's own messages, and these.
+        self.error_messages = {**super().error_messages, **SecondFactorFormMixin.error_messages}
 
     def clean(self) -> dict:
         cleaned_data = super().clean()
@@ -80,6 +85,14 @@ class AdminLoginForm(AdminAuthenticationForm):
         user_login_failed.send(sender=type(self), credentials={"username": user.get_username()}, request=self.request)
         code = "throttled" if throttled else "invalid_token"
         raise ValidationError(self.error_messages[code], code=code)
+
+
+class AdminLoginForm(SecondFactorFormMixin, AdminAuthenticationForm):
+    """The staff site's sign-in: staff only."""
+
+
+class SignInForm(SecondFactorFormMixin, AuthenticationForm):
+    """The schedule pages' sign-in: anyone with an account, staff or not."""
 
 
 class TrackerAdminSite(admin.AdminSite):

@@ -18,7 +18,7 @@ def test_session_page_for_signed_in_people(client, admin_client):
         outcome="Agreed.",
     )
     url = f"/schedule/sessions/{session.pk}/"
-    assert client.get(url)["Location"] == f"/admin/login/?next={url}"
+    assert client.get(url)["Location"] == f"/schedule/sign-in/?next={url}"
     page = admin_client.get(url).content.decode()
     for text in (
         "<h1>Session 2: Border coordination</h1>",

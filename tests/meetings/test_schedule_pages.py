@@ -77,13 +77,13 @@ def test_who_reads_which_schedule(committees):
     assert [row["committee"] for row in index.context["rows"]] == [public]
     assert anonymous.get("/schedule/chile-peru/").status_code == 200
     assert anonymous.get(f"/schedule/sessions/{upcoming.pk}/").status_code == 200
-    assert anonymous.get("/schedule/closed/")["Location"] == "/admin/login/?next=/schedule/closed/"
+    assert anonymous.get("/schedule/closed/")["Location"] == "/schedule/sign-in/?next=/schedule/closed/"
     assert (
         anonymous.get(f"/schedule/sessions/{hidden.pk}/")["Location"]
-        == f"/admin/login/?next=/schedule/sessions/{hidden.pk}/"
+        == f"/schedule/sign-in/?next=/schedule/sessions/{hidden.pk}/"
     )
     # Nor does an anonymous reader learn whether a closed committee exists: sign in first.
-    assert anonymous.get("/schedule/nobody/")["Location"] == "/admin/login/?next=/schedule/nobody/"
+    assert anonymous.get("/schedule/nobody/")["Location"] == "/schedule/sign-in/?next=/schedule/nobody/"
     assert anonymous.get("/schedule/closed.ics").status_code == 404
     staff = signed_in(secretariat_of(private, "CL"))
     assert [row["committee"] for row in staff.get("/schedule/").context["rows"]] == [private, public]
@@ -133,7 +133,7 @@ def test_signed_in_reader_makes_a_personal_subscription_once(committees):
         "webcal": f"webcal://testserver/calendar/{feed.token}.ics",
         "https": f"http://testserver/calendar/{feed.token}.ics",
     }
-    assert Client().post("/schedule/subscribe/")["Location"].startswith("/admin/login/")
+    assert Client().post("/schedule/subscribe/")["Location"] == "/schedule/sign-in/?next=/schedule/"
 
 
 @time_machine.travel(NOW, tick=False)
@@ -255,3 +255,37 @@ def test_a_signed_in_persons_language_is_kept_in_their_preferences(committees):
     client.post("/i18n/setlang/", {"language": "xx", "next": "/schedule/"})
     assert UserPreferences.objects.get(user=user).language == "es"
     assert client.get("/i18n/setlang/").status_code == 405
+
+
+def test_a_reader_who_is_not_staff_signs_in_to_the_pages(committees, settings):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _public, private, *_ = committees
+    user = reader_of(private)
+    user.set_password("a long enough passphrase")
+    user.save()
+    client = Client()
+    page = client.get("/schedule/sign-in/?next=/schedule/closed/")
+    assert page.status_code == 200
+    wrong = client.post(
+        "/schedule/sign-in/", {"username": user.username, "password": "nope", "next": "/schedule/closed/"}
+    )
+    assert wrong.status_code == 200 and wrong.context["form"].errors["__all__"]
+    done = client.post(
+        "/schedule/sign-in/",
+        {"username": user.username, "password": "a long enough passphrase", "next": "/schedule/closed/"},
+    )
+    assert done["Location"] == "/schedule/closed/"
+    assert client.get("/schedule/closed/").status_code == 200
+    assert client.post("/schedule/sign-out/")["Location"] == "/schedule/"
+    assert client.get("/schedule/closed/")["Location"] == "/schedule/sign-in/?next=/schedule/closed/"
+    # Where a second factor is required, the pages ask for it too.
+    settings.ADMIN_REQUIRE_2FA = True
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    form = {"username": user.username, "password": "a long enough passphrase", "next": "/schedule/closed/"}
+    refused = client.post("/schedule/sign-in/", form)
+    assert refused.context["form"].errors == {"__all__": ["Enter the authentication code from your authenticator app."]}
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    assert client.post("/schedule/sign-in/", {**form, "otp_token": code})["Location"] == "/schedule/closed/"
+    assert client.get("/schedule/closed/").status_code == 200

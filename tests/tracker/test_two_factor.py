@@ -134,7 +134,7 @@ def test_required_a_session_without_the_second_factor_reaches_nothing(client, de
     assert _reachable(client) == {}
     assert client.get("/api/v1/committees/").status_code == 401
     page = client.get("/schedule/sessions/1/")
-    assert (page.status_code, page["Location"]) == (302, "/admin/login/?next=/schedule/sessions/1/")
+    assert (page.status_code, page["Location"]) == (302, "/schedule/sign-in/?next=/schedule/sessions/1/")
 
 
 def test_required_the_api_accepts_a_verified_session(client, device, required):

@@ -347,7 +347,9 @@ def test_admin_reminder_log_and_actions(committee, admin_client):
         )
     assert [str(m) for m in response.context["messages"]] == ["1 reminder will go out with the next scan."]
     assert Reminder.objects.get(pk=rows[1].pk).next_attempt_at == NOW
-    page = admin_client.get(f"/admin/meetings/session/{session.pk}/change/").content.decode()
+    # On the same clock as the actions: the session they saved expires SESSION_COOKIE_AGE after it.
+    with time_machine.travel(NOW, tick=False):
+        page = admin_client.get(f"/admin/meetings/session/{session.pk}/change/").content.decode()
     assert "Reminders (planned and sent)" in page
     assert page.count('<td class="field-state">') == 4  # the session's four rows, read-only
 

@@ -362,7 +362,8 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
             return {
                 "committee": proposal.committee_id,
                 "number": proposal.number,
-                "title": _("Session %(number)d") % {"number": proposal.number},
+                "title": proposal.title,
+                "title_en": proposal.title_en,
                 "host_country": proposal.host_country,
                 "timezone": proposal.timezone,
                 "venue": proposal.venue,

@@ -287,6 +287,8 @@ def seed_demo(*, now: datetime | None = None) -> SeedReport:
             "country_b": "PE",
             "default_timezone": "America/Lima",
             "secretariat_email": "secretariat@committee.example",
+            # So that `make run` shows /schedule/ without a sign-in.
+            "schedule_published": True,
         },
     )
 
@@ -300,8 +302,8 @@ def seed_demo(*, now: datetime | None = None) -> SeedReport:
             committee=committee,
             number=1,
             status=SessionStatus.HELD,
-            title="Primera sesión: los migrantes varados en la frontera Chacalluta–Santa Rosa",
-            title_en="First session: the migrants stranded at the Chacalluta–Santa Rosa border",
+            title="Los migrantes varados en la frontera Chacalluta–Santa Rosa",
+            title_en="The migrants stranded at the Chacalluta–Santa Rosa border",
             description="Sesión inaugural, convocada por los dos cancilleres.",
             description_en="Inaugural session, convened by the two foreign ministers.",
             starts_at=starts_at,
@@ -333,8 +335,8 @@ def seed_demo(*, now: datetime | None = None) -> SeedReport:
                 report,
                 committee=committee,
                 number=number,
-                title=f"Sesión {number}: seguimiento",
-                title_en=f"Session {number}: follow-up",
+                title="Seguimiento",
+                title_en="Follow-up",
                 description="Sesión ordinaria del comité.",
                 description_en="Regular session of the committee.",
                 starts_at=starts_at,

@@ -37,6 +37,8 @@ class SessionProposal:
     host_country: str
     timezone: str
     venue: str
+    title: str
+    title_en: str
     starts_local: datetime  # wall-clock time at the venue
     ends_local: datetime
     agenda: list[dict]
@@ -46,7 +48,7 @@ def session_next_proposal(*, after: Session, today: date) -> SessionProposal:
     """The session after `after`: the committee's next number, hosted by the other member
     country, on the first Monday after both `after` and today with no session of the committee,
     at the same local time of day and length, at the venue that country used last (else the
-    committee's zone and an empty venue), with the same agenda items (no outcomes)."""
+    committee's zone and an empty venue), with the same title and agenda items (no outcomes)."""
     committee = after.committee
     countries = committee.countries
     host = countries[1] if after.host_country.code == countries[0] else countries[0]
@@ -85,6 +87,8 @@ def session_next_proposal(*, after: Session, today: date) -> SessionProposal:
         host_country=host,
         timezone=zone_name,
         venue=venue,
+        title=after.title,
+        title_en=after.title_en,
         starts_local=starts_local,
         ends_local=starts_local + length,
         agenda=agenda,

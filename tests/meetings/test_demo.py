@@ -34,11 +34,22 @@ def test_seed_demo_creates_the_committee_once():
     assert _seed() == "Demo committee “chile-peru-migration”: 0 people, 0 memberships and 0 sessions added.\n"
 
     committee = Committee.objects.get()
-    assert (committee.name_en, committee.name_es, committee.countries, committee.reminder_offsets) == (
+    assert (
+        committee.name_en,
+        committee.name_es,
+        committee.countries,
+        committee.reminder_offsets,
+        committee.schedule_published,
+    ) == (
         "Chile–Peru Binational Migration Cooperation Committee",
         "Comité Binacional de Cooperación Migratoria Chile–Perú",
         ("CL", "PE"),
         [10080, 1440, 60],
+        True,
+    )
+    assert (committee.description.startswith("Creado por"), committee.description_en.startswith("Formed by")) == (
+        True,
+        True,
     )
     assert set(Membership.objects.values_list("person__full_name", "person__position", "role", "delegation")) == {
         ("Alberto van Klaveren", "Minister of Foreign Affairs", "co_chair", "CL"),
@@ -62,8 +73,8 @@ def test_seed_demo_creates_the_committee_once():
     ]
     first = Session.objects.get(number=1)
     assert (first.title, first.title_en) == (
-        "Primera sesión: los migrantes varados en la frontera Chacalluta–Santa Rosa",
-        "First session: the migrants stranded at the Chacalluta–Santa Rosa border",
+        "Los migrantes varados en la frontera Chacalluta–Santa Rosa",
+        "The migrants stranded at the Chacalluta–Santa Rosa border",
     )
     assert [
         (i.position, i.title_en, i.presenter.full_name, i.duration_minutes, bool(i.outcome), bool(i.outcome_en))

@@ -35,6 +35,8 @@ def history():
     second = SessionFactory(
         committee=committee,
         number=2,
+        title="Revisión fronteriza",
+        title_en="Border review",
         starts_at=datetime(2025, 12, 8, 14, 0, tzinfo=UTC),
         ends_at=datetime(2025, 12, 8, 16, 30, tzinfo=UTC),
         timezone="America/Lima",
@@ -65,6 +67,8 @@ def test_proposal_takes_the_other_host_its_last_venue_and_the_next_free_monday(h
         host_country="CL",
         timezone="America/Santiago",
         venue="Cancillería, Santiago",
+        title="Revisión fronteriza",
+        title_en="Border review",
         # 15 December is taken by session 3; the time of day and length are session 2's.
         starts_local=datetime(2025, 12, 22, 9, 0),
         ends_local=datetime(2025, 12, 22, 11, 30),
@@ -109,11 +113,13 @@ def test_admin_plans_the_next_session_and_saves_it_after_review(history, admin_c
     planned = admin_client.get(f"/admin/meetings/session/add/?plan_after={second.pk}")
     form = planned.context["adminform"].form
     assert {
-        name: form.initial.get(name) for name in ("committee", "number", "title", "host_country", "timezone", "venue")
+        name: form.initial.get(name)
+        for name in ("committee", "number", "title", "title_en", "host_country", "timezone", "venue")
     } == {
         "committee": committee.pk,
         "number": 4,
-        "title": "Session 4",
+        "title": "Revisión fronteriza",
+        "title_en": "Border review",
         "host_country": "CL",
         "timezone": "America/Santiago",
         "venue": "Cancillería, Santiago",
@@ -134,7 +140,7 @@ def test_admin_plans_the_next_session_and_saves_it_after_review(history, admin_c
     data = {
         "committee": str(committee.pk),
         "number": "4",
-        "title": "Session 4",
+        "title": "Revisión fronteriza",
         "description": "",
         "status": "scheduled",
         "starts_at": "2025-12-22T09:00",

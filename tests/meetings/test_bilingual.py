@@ -53,7 +53,6 @@ def test_session_page_in_each_language(client, session):
         "<p>Regular session.</p>",
         "<strong>Opening</strong>",
         "Outcome: Agreed",
-        "<strong>Visas</strong>",
     ):
         assert text in english, text
     assert "Revisión fronteriza" not in english and "Comité de Migración" not in english
@@ -126,3 +125,11 @@ def test_personal_feeds_use_the_persons_chosen_language(session):
         (event,) = Calendar.from_ical(response.content).walk("VEVENT")
         assert str(event["SUMMARY"]) == "Comité de Migración: Revisión fronteriza"
         assert "1. Apertura (20 min)" in str(event["DESCRIPTION"])
+
+
+def test_spanish_shown_to_an_english_reader_is_marked_as_spanish(client, session):
+    english = client.get(f"/schedule/sessions/{session.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<strong>Opening</strong>" in english
+    assert '<strong><span lang="es">Visas</span></strong>' in english
+    spanish = client.get(f"/schedule/sessions/{session.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "<strong>Visas</strong>" in spanish and 'lang="es">Visas' not in spanish

@@ -21,12 +21,13 @@ def test_session_page_for_signed_in_people(client, admin_client):
     assert client.get(url)["Location"] == f"/schedule/sign-in/?next={url}"
     page = admin_client.get(url).content.decode()
     for text in (
-        "<h1>Session 2: Border coordination</h1>",
+        # Titles are kept in Spanish first: an English reader is told which language they read.
+        '<h1>Session 2: <span lang="es">Border coordination</span></h1>',
         '<th scope="row">At the venue</th><td>2026-12-07 10:00 UTC-03:00 (America/Santiago) – '
         "2026-12-07 12:00 UTC-03:00 (America/Santiago)</td>",
         '<th scope="row">Lima</th><td>2026-12-07 08:00 UTC-05:00 (America/Lima)</td>',
-        "<strong>Visas</strong> — Hugo de Zela (30 minutes)",
-        "<p>Outcome: Agreed.</p>",
+        '<strong><span lang="es">Visas</span></strong> — Hugo de Zela (30 minutes)',
+        '<p>Outcome: <span lang="es">Agreed.</span></p>',
     ):
         assert text in page, text
     assert admin_client.get("/schedule/sessions/999999/").status_code == 404

@@ -212,6 +212,7 @@ def test_a_secretariat_plans_the_next_session_and_orders_its_agenda(live_server,
                 " r.querySelector('input[name$=-position]').value])",
             )
             assert positions == [["Humanitarian corridor", "1"], ["Opening", "2"], ["Border report", "3"]]
+            assert page.inner_text("#agenda_items-2 .agenda-announcement") == "Now at position 1."
             browser.settle(ready="#session_form", screenshot="23-agenda-reordered")
             page.click("input[name=_continue]")
             page.wait_for_selector(".messagelist .success")

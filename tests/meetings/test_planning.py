@@ -131,6 +131,7 @@ def test_admin_plans_the_next_session_and_saves_it_after_review(history, admin_c
     html = planned.content.decode()
     # Each row's position comes with buttons that move it (the script renumbers the rows).
     assert html.count('class="agenda-move" data-move="up" title="Move up" aria-label="Move this item up"') == 3
+    assert html.count('aria-live="polite" data-text="Now at position %(position)s."') == 3
     assert 'src="/static/meetings/agenda-order.js"' in html
     agenda = planned.context["inline_admin_formsets"][0].formset
     assert [(f.initial["position"], f.initial["title"], f.initial["presenter"]) for f in agenda.forms[:2]] == [

@@ -33,6 +33,12 @@
     }
     renumber(tbody);
     button.focus();
+    // Say where the item went, for those who cannot see the rows move.
+    const announcement = row.querySelector(".agenda-announcement");
+    const position = row.querySelector("input[name$='-position']");
+    if (announcement && position) {
+      announcement.textContent = announcement.dataset.text.replace("%(position)s", position.value);
+    }
   });
 
   document.addEventListener("formset:added", (event) => {

@@ -35,9 +35,6 @@ class Access:
         """Tells apart answers built for people who see different committees."""
         return "all" if self.everything else ",".join(map(str, sorted(self.committees))) or "none"
 
-    def sees_committee(self, committee_id: int) -> bool:
-        return self.everything or committee_id in self.committees
-
     def edits_committee(self, committee_id: int) -> bool:
         return self.everything or committee_id in self.editing_committees
 
@@ -117,6 +114,10 @@ def by_committee(*, access: Access, queryset: QuerySet, path: str = "committee",
     if access.everything:
         return queryset
     return queryset.filter(**{f"{path}__in": access.editing_committees if editable else access.committees})
+
+
+def memberships_visible(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:
+    return by_committee(access=access, queryset=Membership.objects.all() if queryset is None else queryset)
 
 
 def memberships_editable(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:

@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,11 +13,11 @@ from import_export.formats.base_formats import CSV, XLSX
 from committees.access import (
     Access,
     access_for,
-    by_committee,
     committees_editable,
     committees_visible,
     membership_check,
     memberships_editable,
+    memberships_visible,
     people_editable,
     people_visible,
     person_check,
@@ -29,14 +28,10 @@ from committees.choices import Role
 from committees.models import Committee, Membership, Person, StaffAssignment
 from committees.resources import MembershipResource, PersonResource
 from committees.services import membership_conflicts, membership_save, memberships_save
-from tracker.admin import AuditedAdmin, ConflictSafeAdminMixin, ScheduleChangeAdminMixin
+from tracker.admin import AuditedAdmin, ConflictSafeAdminMixin, NotFoundUnlessVisibleMixin, ScheduleChangeAdminMixin
 from tracker.durations import offsets_format
 from tracker.forms import ReminderOffsetsField, RuleCheckedModelForm, TimeZoneField
 from tracker.models import UserPreferences
-
-
-def memberships_visible(*, access: Access, queryset):
-    return by_committee(access=access, queryset=queryset)
 
 
 class MembershipFormSet(forms.BaseInlineFormSet):
@@ -178,7 +173,7 @@ class PersonRoleFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        seen = memberships_visible(access=access_for(request.user), queryset=Membership.objects.all())
+        seen = memberships_visible(access=access_for(request.user))
         return queryset.filter(pk__in=seen.filter(role=self.value()).values("person_id"))
 
 
@@ -311,19 +306,16 @@ class PersonAdmin(
         "timezone",
         "committee_roles",
     )
-    list_filter = (("country", CountryFilter), "preferred_language")
+    list_filter = (("country", CountryFilter), "preferred_language", PersonCommitteeFilter, PersonRoleFilter)
     search_fields = ("full_name", "email", "organisation", "position")
     fieldsets = (
         (None, {"fields": ("full_name", "position", "organisation", "country")}),
         (_("Contact"), {"fields": ("email", "preferred_language", "timezone", "receives_reminders")}),
     )
 
-    def get_list_filter(self, request):
-        return (("country", CountryFilter), "preferred_language", PersonCommitteeFilter, PersonRoleFilter)
-
     def get_queryset(self, request):
         # Only the memberships of committees the user sees: the rest are not theirs to know.
-        seen = memberships_visible(access=access_for(request.user), queryset=Membership.objects.all())
+        seen = memberships_visible(access=access_for(request.user))
         memberships = Prefetch("memberships", queryset=seen.select_related("committee"))
         return super().get_queryset(request).prefetch_related(memberships)
 
@@ -405,7 +397,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class TrackerUserAdmin(UserAdmin):
+class TrackerUserAdmin(NotFoundUnlessVisibleMixin, UserAdmin):
     """Users with the committees they work for. Only a superuser makes superusers or grants
     permissions one by one; administrators give roles (groups) and assignments."""
 
@@ -415,12 +407,6 @@ class TrackerUserAdmin(UserAdmin):
         # A superuser's account (password, second factor) is managed by superusers alone.
         users = super().get_queryset(request)
         return users if request.user.is_superuser else users.filter(is_superuser=False)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(_("There is no such record, or it is not yours to see."))
-        return obj
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)

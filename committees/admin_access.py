@@ -6,11 +6,11 @@ from collections.abc import Callable
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from committees.access import Access, access_for, committees_editable, people_visible
 from committees.models import Committee, Person
+from tracker.admin import NotFoundUnlessVisibleMixin
 
 ScopeCheck = Callable[[Access, object], dict[str, str]]
 
@@ -42,7 +42,7 @@ class _ChoicesByAccess:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ScopedAdminMixin(_ChoicesByAccess):
+class ScopedAdminMixin(NotFoundUnlessVisibleMixin, _ChoicesByAccess):
     """Set `visible` and `editable` to functions (access, queryset) -> queryset, and `can_edit`
     to a function (access, obj) -> bool; `scope_check` refuses a value out of the user's reach.
 
@@ -55,12 +55,6 @@ class ScopedAdminMixin(_ChoicesByAccess):
 
     def get_queryset(self, request):
         return type(self).visible(access=access_for(request.user), queryset=super().get_queryset(request))
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(_("There is no such record, or it is not yours to see."))
-        return obj
 
     def _edits(self, request, obj) -> bool:
         return obj is None or type(self).can_edit(access_for(request.user), obj)

@@ -21,7 +21,14 @@ from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Invitee, Reminder, Session
 from meetings.reminders import reminders_plan, reminders_retry_failed, reminders_send_now
 from meetings.resources import SessionExportResource
-from meetings.selectors import SessionProposal, session_next_proposal, sessions_month
+from meetings.selectors import (
+    SessionProposal,
+    month_neighbours,
+    session_next_proposal,
+    sessions_editable,
+    sessions_month,
+    sessions_visible,
+)
 from meetings.services import (
     session_cancel,
     session_delete,
@@ -45,14 +52,6 @@ from tracker.timezones import LIMA, SANTIAGO, capital_clocks, format_in_zone, to
 
 def by_session_committee(*, access: Access, queryset, editable: bool = False):
     return by_committee(access=access, queryset=queryset, path="session__committee", editable=editable)
-
-
-def sessions_visible(*, access: Access, queryset):
-    return by_committee(access=access, queryset=queryset)
-
-
-def sessions_editable(*, access: Access, queryset):
-    return by_committee(access=access, queryset=queryset, editable=True)
 
 
 def reminders_editable(*, access: Access, queryset):
@@ -414,14 +413,15 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
                     ]
                     session.clock_lines = [format_in_zone(session.starts_at, session.timezone), " · ".join(capitals)]
         first = date(year, month, 1)
+        previous, following = month_neighbours(first)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Sessions in %(month)s") % {"month": date_format(first, "F Y")},
             "weeks": weeks,
             "weekdays": [date_format(day.day, "l") for day in weeks[0]],
-            "previous": f"{(first - timedelta(days=1)):%Y-%m}",
-            "next": f"{(first + timedelta(days=32)):%Y-%m}",
+            "previous": f"{previous:%Y-%m}",
+            "next": f"{following:%Y-%m}",
             "today": today,
         }
         return TemplateResponse(request, "admin/meetings/session/calendar.html", context)

@@ -16,6 +16,8 @@ from meetings.choices import SessionStatus
 from meetings.models import Session
 from tracker.timezones import capital_clocks, format_in_zone, to_utc, to_zone
 
+ICS = "text/calendar; charset=utf-8"
+
 PRODID = "-//Binational committee tracker//Schedule//EN"
 _STATUS = {
     SessionStatus.SCHEDULED: "CONFIRMED",

@@ -17,16 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from committees.models import Committee
-from meetings.calendars import sessions_calendar
+from meetings.calendars import ICS, sessions_calendar
 from meetings.models import Session
-from meetings.selectors import schedule_committees, sessions_month, sessions_with_agenda
+from meetings.selectors import month_neighbours, schedule_committees, sessions_month, sessions_with_agenda
 from tracker.admin_site import SignInForm
 from tracker.api.conditional import schedule_response
-from tracker.models import CalendarFeed
 from tracker.timezones import capital_clocks, format_in_zone
-from tracker.tokens import calendar_feed_create
+from tracker.tokens import calendar_feed_create, calendar_feed_current
 
-ICS = "text/calendar; charset=utf-8"
 PAST_SHOWN = 20
 
 
@@ -64,7 +62,7 @@ def _subscription(request: HttpRequest, committee: Committee | None) -> dict:
     """How this reader subscribes: their personal address when signed in, else the committee's
     public one (published committees only)."""
     if request.user.is_authenticated:
-        feed = CalendarFeed.objects.filter(user=request.user, revoked_at__isnull=True).order_by("-created_at").first()
+        feed = calendar_feed_current(user=request.user)
         if feed is None:
             return {"create": True}
         path = reverse("calendar-feed", kwargs={"token": feed.token})
@@ -124,7 +122,7 @@ def committee_schedule(request: HttpRequest, slug: str) -> HttpResponse:
     if isinstance(committee, HttpResponse):
         return committee
     now = timezone.now()
-    sessions = sessions_with_agenda().filter(committee=committee)
+    sessions = Session.objects.filter(committee=committee).order_by("starts_at", "pk")  # no agendas shown here
     upcoming = [(s, _times(s)) for s in sessions.filter(starts_at__gte=now)]
     past = [(s, _times(s)) for s in sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN]]
     today = timezone.localdate()
@@ -151,8 +149,7 @@ def committee_month(request: HttpRequest, slug: str, year: int, month: int) -> H
         raise Http404(_("There is no such month."))
     first = date(year, month, 1)
     weeks = sessions_month(sessions=Session.objects.filter(committee=committee), year=year, month=month)
-    previous = date(year - 1, 12, 1) if month == 1 else date(year, month - 1, 1)
-    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    previous, following = month_neighbours(first)
     return render(
         request,
         "meetings/schedule/month.html",
@@ -173,17 +170,13 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_or_sign_in(request, pk)
     if isinstance(session, HttpResponse):
         return session
-    times = _times(session)
     return render(
         request,
         "meetings/schedule/session.html",
         {
             "session": session,
             "committee": session.committee.display_name,
-            "venue_start": times["venue"],
-            "venue_end": times["venue_end"],
-            "clocks": times["capitals"],
-            "times": times,
+            "times": _times(session),
             "agenda": session.agenda_items.all(),
             "subscription": _subscription(request, session.committee),
         },
@@ -224,7 +217,7 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
     """Make the signed-in reader's personal calendar address (once) and go back to the page."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("schedule"), login_url=reverse("schedule-sign-in"))
-    if not CalendarFeed.objects.filter(user=request.user, revoked_at__isnull=True).exists():
+    if calendar_feed_current(user=request.user) is None:
         calendar_feed_create(user=request.user)
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/schedule/") and "//" not in back else reverse("schedule"))

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Max, Prefetch, Q, QuerySet
 
-from committees.access import access_for
+from committees.access import Access, access_for, by_committee
 from committees.models import Committee
 from meetings.models import AgendaItem, Session, SessionTombstone
 from tracker.timezones import to_wall_clock
@@ -18,6 +18,15 @@ def sessions_with_agenda() -> QuerySet[Session]:
         .prefetch_related(Prefetch("agenda_items", queryset=agenda))
         .order_by("starts_at", "pk")
     )
+
+
+def sessions_visible(*, access: Access, queryset: QuerySet[Session] | None = None) -> QuerySet[Session]:
+    """The sessions of the committees `access` sees (by default with their agendas)."""
+    return by_committee(access=access, queryset=sessions_with_agenda() if queryset is None else queryset)
+
+
+def sessions_editable(*, access: Access, queryset: QuerySet[Session]) -> QuerySet[Session]:
+    return by_committee(access=access, queryset=queryset, editable=True)
 
 
 def session_tombstones() -> QuerySet[SessionTombstone]:
@@ -100,6 +109,11 @@ class CalendarDay:
     day: date
     in_month: bool
     sessions: list[Session]
+
+
+def month_neighbours(first: date) -> tuple[date, date]:
+    """The first days of the months before and after the one `first` begins."""
+    return (first - timedelta(days=1)).replace(day=1), (first + timedelta(days=31)).replace(day=1)
 
 
 def sessions_month(*, sessions: QuerySet[Session], year: int, month: int) -> list[list[CalendarDay]]:

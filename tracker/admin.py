@@ -60,6 +60,17 @@ class ScheduleChangeAdminMixin:
         schedule_changed()
 
 
+class NotFoundUnlessVisibleMixin:
+    """A record outside the page's queryset (not the user's to see) answers 404, as one that does
+    not exist, instead of the admin's redirect to its index."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("There is no such record, or it is not yours to see."))
+        return obj
+
+
 class AuditedAdmin(SimpleHistoryAdmin):
     """The change history of each record, kept by django-simple-history, for administrators only
     (the view permission on the historical model); it is read, never reverted from. A record the
@@ -85,19 +96,13 @@ class AuditedAdmin(SimpleHistoryAdmin):
         return True
 
 
-class OwnKeysAdmin(AuditedAdmin):
+class OwnKeysAdmin(NotFoundUnlessVisibleMixin, AuditedAdmin):
     """Tokens and feed addresses act for their user: each person sees and makes their own; an
     administrator sees everyone's and makes them for others. Their history is for administrators."""
 
     def get_queryset(self, request):
         keys = super().get_queryset(request)
         return keys if is_administrator(request.user) else keys.filter(user=request.user)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404(_("There is no such record, or it is not yours to see."))
-        return obj
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user" and not is_administrator(request.user):

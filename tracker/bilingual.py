@@ -4,6 +4,14 @@ in the reader's language: the English text for English readers when there is one
 from django.utils.translation import get_language
 
 
+def reads_spanish() -> bool:
+    return (get_language() or "en").startswith("es")
+
+
+def shown_text(spanish: str, english: str) -> tuple[str, str]:
+    """The text to show and its language ("es" or "en")."""
+    return (english, "en") if english and not reads_spanish() else (spanish, "es")
+
+
 def in_reader_language(spanish: str, english: str) -> str:
-    reads_spanish = (get_language() or "en").startswith("es")
-    return spanish if reads_spanish or not english else english
+    return shown_text(spanish, english)[0]

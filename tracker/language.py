@@ -12,10 +12,19 @@ from tracker.models import UserPreferences
 
 
 def preferred_language(user) -> str:
-    """The language `user` chose, or "" (then the browser's counts)."""
+    """The language `user` chose, or "" (then the browser's counts); read once a request."""
     if not user.is_authenticated:
         return ""
-    return UserPreferences.objects.filter(user=user).values_list("language", flat=True).first() or ""
+    if not hasattr(user, "_preferred_language"):
+        chosen = UserPreferences.objects.filter(user=user).values_list("language", flat=True).first()
+        user._preferred_language = chosen or ""
+    return user._preferred_language
+
+
+def in_readers_language(user):
+    """For answers to clients that authenticate after the middleware ran (API tokens, calendar
+    addresses) and often send no Accept-Language: the person's chosen language, else the request's."""
+    return translation.override(preferred_language(user) or translation.get_language())
 
 
 class PreferredLanguageMiddleware:

@@ -81,6 +81,11 @@ def calendar_feed_issue(*, feed: CalendarFeed) -> CalendarFeed:
     return feed
 
 
+def calendar_feed_current(*, user: AbstractBaseUser) -> CalendarFeed | None:
+    """The user's newest address that still works."""
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at").first()
+
+
 def calendar_feed_create(*, user: AbstractBaseUser) -> CalendarFeed:
     return calendar_feed_issue(feed=CalendarFeed(user=user))
 

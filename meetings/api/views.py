@@ -1,5 +1,4 @@
 from django.shortcuts import get_object_or_404
-from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -9,7 +8,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from committees.access import Access, access_for, by_committee, committees_visible
+from committees.access import access_for, by_committee, committees_visible
 from meetings.api.filters import AgendaItemFilter, SessionFilter, TombstoneFilter
 from meetings.api.serializers import (
     AgendaItemListSerializer,
@@ -18,9 +17,9 @@ from meetings.api.serializers import (
     SessionWriteSerializer,
     TombstoneSerializer,
 )
-from meetings.calendars import sessions_calendar
+from meetings.calendars import ICS, sessions_calendar
 from meetings.models import AgendaItem, Session
-from meetings.selectors import session_tombstones, sessions_with_agenda
+from meetings.selectors import session_tombstones, sessions_visible, sessions_with_agenda
 from meetings.services import session_create, session_delete, session_update
 from tracker.api.conditional import schedule_response
 from tracker.api.idempotency import IdempotentCreateMixin
@@ -35,9 +34,7 @@ from tracker.api.schema import (
     filter_parameters,
 )
 from tracker.api.views import CachedListMixin, CachedReadMixin, ICalendarViewMixin
-from tracker.language import preferred_language
-
-ICS = "text/calendar; charset=utf-8"
+from tracker.language import in_readers_language
 
 
 def _agenda_items(session: Session | None, items: list[dict]) -> list[AgendaItem]:
@@ -60,13 +57,9 @@ def _agenda_items(session: Session | None, items: list[dict]) -> list[AgendaItem
     return agenda
 
 
-def sessions_visible(access: Access):
-    return by_committee(access=access, queryset=sessions_with_agenda())
-
-
 class _SessionWrites(viewsets.ModelViewSet):
     def get_queryset(self):
-        return sessions_visible(access_for(self.request.user))
+        return sessions_visible(access=access_for(self.request.user))
 
     def can_edit(self, request, session: Session) -> bool:
         return access_for(request.user).edits_committee(session.committee_id)
@@ -195,14 +188,13 @@ def sessions_calendar_response(request, *, user):
     """The sessions `user` may see that the request's filters select, as iCalendar, through the
     schedule cache."""
     access = access_for(user)
-    sessions = sessions_visible(access)
+    sessions = sessions_visible(access=access)
     if request.query_params:  # most subscriptions send none: no form to build then
         filterset = SessionFilter(request.query_params, queryset=sessions)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         sessions = filterset.qs
-    # Calendar apps send no cookie and often no Accept-Language: the person's chosen language.
-    with translation.override(preferred_language(user) or get_language()):
+    with in_readers_language(user):
         return schedule_response(
             request,
             build=lambda: sessions_calendar(sessions, name=_("Committee sessions")),
@@ -236,11 +228,12 @@ class SessionCalendarView(ICalendarViewMixin, APIView):
     )
     def get(self, request, pk: int):
         access = access_for(request.user)
-        if not sessions_visible(access).filter(pk=pk).exists():
+        if not sessions_visible(access=access).filter(pk=pk).exists():
             raise NotFound(_("No Session matches the given query."))
 
         def build() -> bytes:
-            session = get_object_or_404(sessions_visible(access), pk=pk)
+            session = get_object_or_404(sessions_visible(access=access), pk=pk)
             return sessions_calendar([session], name=session.display_title)
 
-        return schedule_response(request, build=build, content_type=ICS, variant=f"{access.key}|{get_language()}")
+        with in_readers_language(request.user):
+            return schedule_response(request, build=build, content_type=ICS, variant=f"{access.key}|{get_language()}")

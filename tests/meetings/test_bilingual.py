@@ -121,6 +121,7 @@ def test_personal_feeds_use_the_persons_chosen_language(session):
     for response in (
         Client().get(f"/calendar/{feed.token}.ics"),
         token_client(user).get("/api/v1/sessions.ics"),
+        token_client(user).get(f"/api/v1/sessions/{session.pk}.ics"),
     ):
         (event,) = Calendar.from_ical(response.content).walk("VEVENT")
         assert str(event["SUMMARY"]) == "Comité de Migración: Revisión fronteriza"

@@ -5,18 +5,16 @@ from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 
-from tracker.bilingual import in_reader_language
+from tracker.bilingual import reads_spanish, shown_text
 
 register = template.Library()
 
 
 @register.simple_tag
 def in_language(obj, field: str, lines: bool = False) -> SafeString:
-    spanish, english = getattr(obj, field), getattr(obj, f"{field}_en")
-    text = in_reader_language(spanish, english)
+    text, language = shown_text(getattr(obj, field), getattr(obj, f"{field}_en"))
     html = linebreaksbr(text, autoescape=True) if lines else conditional_escape(text)
-    if text and text is spanish and not (get_language() or "en").startswith("es"):
+    if text and language == "es" and not reads_spanish():
         return format_html('<span lang="es">{}</span>', html)
     return html

@@ -41,9 +41,6 @@ class Access:
     def edits_delegation(self, committee_id: int, country: str) -> bool:
         return self.everything or (committee_id, country) in self.delegations
 
-    def edits_country(self, country: str) -> bool:
-        return self.everything or country in self.countries
-
 
 NOBODY = Access(everything=False, committees=frozenset(), delegations=frozenset())
 EVERYTHING = Access(everything=True, committees=frozenset(), delegations=frozenset())
@@ -94,19 +91,67 @@ def committees_editable(*, access: Access, queryset: QuerySet | None = None) -> 
     return queryset if access.everything else queryset.filter(pk__in=access.editing_committees)
 
 
+def _ties() -> tuple[tuple[QuerySet, str, str], ...]:
+    """Each kind of row that ties a person to a committee, as (rows, the person's column, the
+    path to the committee): a seat, an invitation to a session, an agenda item they present.
+
+    The meetings app's models are reached through Person's reverse relations, so that this module
+    does not import them."""
+    invitations = Person._meta.get_field("invitations").related_model
+    presentations = Person._meta.get_field("presented_items").related_model
+    return (
+        (Membership.objects.all(), "person_id", "committee_id"),
+        (invitations.objects.all(), "person_id", "session__committee_id"),
+        (presentations.objects.filter(presenter__isnull=False), "presenter_id", "session__committee_id"),
+    )
+
+
+def _tied(rows: QuerySet, person: str) -> Q:
+    return Q(pk__in=rows.values(person))
+
+
 def people_visible(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:
-    """Members of the committees one sees, and the people of one's own delegations (who may not
-    sit on a committee yet)."""
+    """The people of the committees one sees (who sit on them, are invited to their sessions or
+    present an item there), and one's own country's people who are tied to no committee yet (just
+    added, to be seated). Someone tied only to committees one does not see does not exist for one."""
     queryset = Person.objects.all() if queryset is None else queryset
     if access.everything:
         return queryset
-    seated = Membership.objects.filter(committee__in=access.committees).values("person_id")
-    return queryset.filter(Q(pk__in=seated) | Q(country__in=access.countries))
+    mine, anywhere = Q(pk__in=[]), Q(pk__in=[])
+    for rows, person, committee in _ties():
+        mine |= _tied(rows.filter(**{f"{committee}__in": access.committees}), person)
+        anywhere |= _tied(rows, person)
+    return queryset.filter(mine | (Q(country__in=access.countries) & ~anywhere))
+
+
+def _editable_by_country(access: Access, country: str) -> Q:
+    """People of `country` whose every tie is to a committee where one is the secretariat of
+    their delegation: a seat's own delegation, or `country` for an invitation or a presentation."""
+    seats = Q(pk__in=[])
+    for committee, delegation in access.delegations:
+        seats |= Q(committee_id=committee, delegation=delegation)
+    committees = [committee for committee, delegation in access.delegations if delegation == country]
+    elsewhere = Q(pk__in=[])
+    for rows, person, committee in _ties():
+        others = rows.exclude(seats) if rows.model is Membership else rows.exclude(**{f"{committee}__in": committees})
+        elsewhere |= _tied(others, person)
+    return ~elsewhere
 
 
 def people_editable(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:
+    """People one may change, contact data included: a shared record, so only by the secretariat
+    of their delegation on every committee they are tied to (and by administrators)."""
     queryset = Person.objects.all() if queryset is None else queryset
-    return queryset if access.everything else queryset.filter(country__in=access.countries)
+    if access.everything:
+        return queryset
+    allowed = Q(pk__in=[])
+    for country in sorted(access.countries):
+        allowed |= Q(country=country) & _editable_by_country(access, country)
+    return queryset.filter(allowed)
+
+
+def person_editable(*, access: Access, person: Person) -> bool:
+    return access.everything or people_editable(access=access, queryset=Person.objects.filter(pk=person.pk)).exists()
 
 
 def by_committee(*, access: Access, queryset: QuerySet, path: str = "committee", editable: bool = False) -> QuerySet:
@@ -155,6 +200,21 @@ def membership_check(access: Access, membership: Membership) -> dict[str, str]:
 
 
 def person_check(access: Access, person: Person) -> dict[str, str]:
-    if person.country and not access.edits_country(person.country.code):
+    """Refuses a new or changed person out of one's reach: of another country, or tied to a
+    committee one is not their delegation's secretariat on (as stored, and with the country as
+    submitted)."""
+    if access.everything:
+        return {}
+    country = person.country.code if person.country else ""
+    if country and country not in access.countries:
         return {"country": _("You can only add or change people of your own delegation.")}
+    if person.pk and country:
+        stays_mine = Person.objects.filter(pk=person.pk).filter(_editable_by_country(access, country))
+        if not (person_editable(access=access, person=person) and stays_mine.exists()):
+            return {
+                "country": _(
+                    "This person is also on a committee or delegation whose secretariat you are not: "
+                    "an administrator or that secretariat can change them."
+                )
+            }
     return {}

@@ -21,6 +21,7 @@ from committees.access import (
     people_editable,
     people_visible,
     person_check,
+    person_editable,
     person_ties_elsewhere,
 )
 from committees.admin_access import ScopedAdminMixin, ScopedInlineMixin
@@ -117,6 +118,7 @@ class ImportFromFileMixin(ImportMixin):
     saves nothing; only a file without errors can be confirmed, and then all of it is saved."""
 
     import_formats = (CSV, XLSX)
+    import_template_name = "committees/admin/import.html"
 
     def get_import_resource_kwargs(self, request, **kwargs):
         return {**super().get_import_resource_kwargs(request, **kwargs), "access": access_for(request.user)}
@@ -291,7 +293,7 @@ class PersonAdmin(
 
     @staticmethod
     def can_edit(access: Access, person: Person) -> bool:
-        return access.edits_country(person.country.code)
+        return person_editable(access=access, person=person)
 
     form = PersonForm
     resource_classes = (PersonResource,)

@@ -14,13 +14,16 @@ from committees.access import (
     committees_editable,
     membership_check,
     memberships_editable,
-    people_editable,
     people_visible,
     person_check,
 )
 from committees.models import Committee, Membership, Person
 from committees.services import membership_save, membership_validate
 from tracker.schedule import schedule_changed
+
+
+class FileColumnsError(ValueError):
+    """The file's header row does not name this importer's columns."""
 
 
 def _merge(errors: dict, more: dict) -> dict:
@@ -38,6 +41,24 @@ class AllOrNothingResource(resources.ModelResource):
         # One transaction, rolled back if any row has an error of any kind.
         kwargs.update(use_transactions=True, rollback_on_validation_errors=True)
         return super().import_data(dataset, **kwargs)
+
+    def before_import(self, dataset, **kwargs) -> None:
+        """A file whose columns are not this importer's is refused as a whole, with the columns it
+        expects: a misspelt column would otherwise be skipped and its values silently lost."""
+        super().before_import(dataset, **kwargs)
+        expected = [field.column_name for field in self.get_import_fields()]
+        headers = [str(header).strip() for header in dataset.headers or []]
+        required = [self.fields[name].column_name for name in self._meta.import_id_fields]
+        missing = [column for column in required if column not in headers]
+        unknown = [header for header in headers if header not in expected]
+        if missing or unknown:
+            del dataset[0 : len(dataset)]  # no row of such a file is read
+            raise FileColumnsError(
+                _("The file's first row must name its columns, from: %(expected)s.")
+                % {"expected": ", ".join(expected)}
+                + (" " + _("Missing: %(columns)s.") % {"columns": ", ".join(missing)} if missing else "")
+                + (" " + _("Unknown: %(columns)s.") % {"columns": ", ".join(unknown)} if unknown else "")
+            )
 
     def scope_errors(self, instance) -> dict[str, list[str]]:
         return {}
@@ -79,8 +100,10 @@ class PersonResource(AllOrNothingResource):
         report_skipped = True
 
     def get_queryset(self):
-        # Rows are matched only against people the importer may change: anyone else's name is a new row.
-        return people_editable(access=self.access)
+        # Rows are matched against the people the importer sees, and refused by scope_errors when
+        # not theirs to change; a name of someone they do not see is a new person, as in the add
+        # form, so the file neither reaches nor reveals anyone of another committee.
+        return people_visible(access=self.access)
 
     def scope_errors(self, instance: Person) -> dict[str, str]:
         return person_check(self.access, instance)

@@ -4,6 +4,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
+# The two-committee world of the access tests, as a fixture for every test module.
+pytest_plugins = ["tests.world"]
+
 
 @pytest.fixture(autouse=True)
 def _plain_static_and_fast_hashing(settings):

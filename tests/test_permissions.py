@@ -1,93 +1,23 @@
 """Who may do what: every API endpoint and method, and the admin's pages, for each role.
 
-The world: committee A (Chile–Peru) with a Chilean and a Peruvian secretariat and a reader;
-committee B (Chile–Argentina), which none of them works for. Sessions are shared by A's two
-secretariats; each edits only its own delegation's people and memberships."""
-
-from dataclasses import dataclass
-from datetime import UTC, datetime
+The world (tests/world.py): committee A with a Chilean and a Peruvian secretariat and a reader,
+committee B with a Chilean secretariat of its own. Sessions are shared by a committee's two
+secretariats; each edits only its own delegation's people and memberships. The rules on people,
+surface by surface, are in tests/test_people_access.py."""
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.utils import timezone
 from icalendar import Calendar
-from rest_framework.test import APIClient
 
 from committees.models import Committee, Membership, Person
-from meetings.models import AgendaItem, Session, SessionTombstone
-from tests.api import administrator, reader_of, secretariat_of, token_client
-from tests.factories import AgendaItemFactory, CommitteeFactory, MembershipFactory, PersonFactory, SessionFactory
-from tracker.models import TokenScope
-from tracker.schedule import schedule_changed
+from meetings.models import Reminder, Session
+from tests.api import token_client
+from tests.factories import AgendaItemFactory, MembershipFactory, PersonFactory, SessionFactory
+from tests.world import PEOPLE, ROLES, admin_client, admin_url, api_client
 from tracker.tokens import api_token_create, calendar_feed_create
 
 pytestmark = pytest.mark.django_db
-
-ROLES = ("anonymous", "reader", "own", "other", "administrator")
-
-
-@dataclass
-class World:
-    a: Committee
-    b: Committee
-    a_session: Session
-    b_session: Session
-    a_item: AgendaItem
-    b_item: AgendaItem
-    chilean: Person  # sits on A for Chile
-    peruvian: Person  # sits on A for Peru
-    argentine: Person  # sits on B for Argentina
-    chilean_on_b: Person  # sits on B for Chile only
-    chilean_membership: Membership
-    peruvian_membership: Membership
-    argentine_membership: Membership
-    users: dict[str, User | None]
-
-
-@pytest.fixture
-def world() -> World:
-    a = CommitteeFactory(slug="chile-peru", country_a="CL", country_b="PE")
-    b = CommitteeFactory(slug="chile-argentina", country_a="CL", country_b="AR")
-    a_session = SessionFactory(committee=a, number=1, starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
-    b_session = SessionFactory(committee=b, number=1, starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
-    chilean, peruvian = PersonFactory(country="CL"), PersonFactory(country="PE")
-    argentine, chilean_on_b = PersonFactory(country="AR"), PersonFactory(country="CL")
-    world = World(
-        a=a,
-        b=b,
-        a_session=a_session,
-        b_session=b_session,
-        a_item=AgendaItemFactory(session=a_session, position=1, presenter=chilean),
-        b_item=AgendaItemFactory(session=b_session, position=1, presenter=argentine),
-        chilean=chilean,
-        peruvian=peruvian,
-        argentine=argentine,
-        chilean_on_b=chilean_on_b,
-        chilean_membership=MembershipFactory(committee=a, person=chilean, delegation="CL"),
-        peruvian_membership=MembershipFactory(committee=a, person=peruvian, delegation="PE"),
-        argentine_membership=MembershipFactory(committee=b, person=argentine, delegation="AR"),
-        users={
-            "anonymous": None,
-            "reader": reader_of(a),
-            "own": secretariat_of(a, "CL"),
-            "other": secretariat_of(a, "PE"),
-            "administrator": administrator(),
-        },
-    )
-    MembershipFactory(committee=b, person=chilean_on_b, delegation="CL")
-    now = timezone.now()
-    SessionTombstone.objects.create(session_id=9001, uid="a@x", committee=a.slug, number=7, deleted_at=now)
-    SessionTombstone.objects.create(session_id=9002, uid="b@x", committee=b.slug, number=7, deleted_at=now)
-    schedule_changed()
-    return world
-
-
-def api_client(world: World, role: str) -> APIClient:
-    user = world.users[role]
-    if user is None:
-        return APIClient()
-    return token_client(user, scope=TokenScope.READ if role == "reader" else TokenScope.READ_WRITE)
 
 
 def new_session(committee: Committee) -> dict:
@@ -102,33 +32,33 @@ def new_session(committee: Committee) -> dict:
     }
 
 
-# (name, method, path, body) -> expected status for anonymous, reader, own, other, administrator
+# (name, method, path, body) -> expected status for each of ROLES
 API_MATRIX = [
-    ("root", "get", "/api/v1/", None, (401, 200, 200, 200, 200)),
-    ("committees", "get", "/api/v1/committees/", None, (401, 200, 200, 200, 200)),
-    ("own committee", "get", "/api/v1/committees/chile-peru/", None, (401, 200, 200, 200, 200)),
-    ("other committee", "get", "/api/v1/committees/chile-argentina/", None, (401, 404, 404, 404, 200)),
-    ("sessions", "get", "/api/v1/sessions/", None, (401, 200, 200, 200, 200)),
-    ("own session", "get", "/api/v1/sessions/{a_session}/", None, (401, 200, 200, 200, 200)),
-    ("other session", "get", "/api/v1/sessions/{b_session}/", None, (401, 404, 404, 404, 200)),
-    ("create own", "post", "/api/v1/sessions/", "a", (401, 403, 201, 201, 201)),
-    ("create other", "post", "/api/v1/sessions/", "b", (401, 403, 400, 400, 201)),
-    ("change own", "patch", "/api/v1/sessions/{a_session}/", {"title": "Renamed"}, (401, 403, 200, 200, 200)),
-    ("change other", "patch", "/api/v1/sessions/{b_session}/", {"title": "Renamed"}, (401, 403, 404, 404, 200)),
-    ("replace own", "put", "/api/v1/sessions/{a_session}/", {"title": "Renamed"}, (401, 403, 405, 405, 405)),
-    ("delete own", "delete", "/api/v1/sessions/{a_session}/", None, (401, 403, 204, 204, 204)),
-    ("delete other", "delete", "/api/v1/sessions/{b_session}/", None, (401, 403, 404, 404, 204)),
-    ("deleted sessions", "get", "/api/v1/sessions/deleted/", None, (401, 200, 200, 200, 200)),
-    ("agenda items", "get", "/api/v1/agenda-items/", None, (401, 200, 200, 200, 200)),
-    ("own agenda item", "get", "/api/v1/agenda-items/{a_item}/", None, (401, 200, 200, 200, 200)),
-    ("other agenda item", "get", "/api/v1/agenda-items/{b_item}/", None, (401, 404, 404, 404, 200)),
-    ("agenda item write", "post", "/api/v1/agenda-items/", {"title": "x"}, (401, 403, 405, 405, 405)),
-    ("calendar", "get", "/api/v1/sessions.ics", None, (401, 200, 200, 200, 200)),
-    ("own session calendar", "get", "/api/v1/sessions/{a_session}.ics", None, (401, 200, 200, 200, 200)),
-    ("other session calendar", "get", "/api/v1/sessions/{b_session}.ics", None, (401, 404, 404, 404, 200)),
+    ("root", "get", "/api/v1/", None, (401, 200, 200, 200, 200, 200)),
+    ("committees", "get", "/api/v1/committees/", None, (401, 200, 200, 200, 200, 200)),
+    ("own committee", "get", "/api/v1/committees/chile-peru/", None, (401, 200, 200, 200, 404, 200)),
+    ("other committee", "get", "/api/v1/committees/chile-argentina/", None, (401, 404, 404, 404, 200, 200)),
+    ("sessions", "get", "/api/v1/sessions/", None, (401, 200, 200, 200, 200, 200)),
+    ("own session", "get", "/api/v1/sessions/{a_session}/", None, (401, 200, 200, 200, 404, 200)),
+    ("other session", "get", "/api/v1/sessions/{b_session}/", None, (401, 404, 404, 404, 200, 200)),
+    ("create own", "post", "/api/v1/sessions/", "a", (401, 403, 201, 201, 400, 201)),
+    ("create other", "post", "/api/v1/sessions/", "b", (401, 403, 400, 400, 201, 201)),
+    ("change own", "patch", "/api/v1/sessions/{a_session}/", {"title": "Renamed"}, (401, 403, 200, 200, 404, 200)),
+    ("change other", "patch", "/api/v1/sessions/{b_session}/", {"title": "Renamed"}, (401, 403, 404, 404, 200, 200)),
+    ("replace own", "put", "/api/v1/sessions/{a_session}/", {"title": "Renamed"}, (401, 403, 405, 405, 405, 405)),
+    ("delete own", "delete", "/api/v1/sessions/{a_session}/", None, (401, 403, 204, 204, 404, 204)),
+    ("delete other", "delete", "/api/v1/sessions/{b_session}/", None, (401, 403, 404, 404, 204, 204)),
+    ("deleted sessions", "get", "/api/v1/sessions/deleted/", None, (401, 200, 200, 200, 200, 200)),
+    ("agenda items", "get", "/api/v1/agenda-items/", None, (401, 200, 200, 200, 200, 200)),
+    ("own agenda item", "get", "/api/v1/agenda-items/{a_item}/", None, (401, 200, 200, 200, 404, 200)),
+    ("other agenda item", "get", "/api/v1/agenda-items/{b_item}/", None, (401, 404, 404, 404, 200, 200)),
+    ("agenda item write", "post", "/api/v1/agenda-items/", {"title": "x"}, (401, 403, 405, 405, 405, 405)),
+    ("calendar", "get", "/api/v1/sessions.ics", None, (401, 200, 200, 200, 200, 200)),
+    ("own session calendar", "get", "/api/v1/sessions/{a_session}.ics", None, (401, 200, 200, 200, 404, 200)),
+    ("other session calendar", "get", "/api/v1/sessions/{b_session}.ics", None, (401, 404, 404, 404, 200, 200)),
     # The description of the API is public: it holds no data.
-    ("schema", "get", "/api/v1/schema/", None, (200, 200, 200, 200, 200)),
-    ("docs", "get", "/api/v1/docs/", None, (200, 200, 200, 200, 200)),
+    ("schema", "get", "/api/v1/schema/", None, (200, 200, 200, 200, 200, 200)),
+    ("docs", "get", "/api/v1/docs/", None, (200, 200, 200, 200, 200, 200)),
 ]
 
 
@@ -198,24 +128,39 @@ def _ids(client, path) -> list:
     return [row.get("id", row.get("slug", row.get("session_id"))) for row in response.json()["results"]]
 
 
-@pytest.mark.parametrize("role", ["reader", "own", "other", "administrator"])
+# What each role sees of committees and sessions, and who is listed as a committee's members.
+SEES = {
+    "reader": ("chile-peru",),
+    "own": ("chile-peru",),
+    "other": ("chile-peru",),
+    "b": ("chile-argentina",),
+    "administrator": ("chile-argentina", "chile-peru"),
+}
+MEMBERS = {"chile-peru": ("chilean", "peruvian", "shared"), "chile-argentina": ("argentine", "chilean_on_b", "shared")}
+
+
+@pytest.mark.parametrize("role", ["reader", "own", "other", "b", "administrator"])
 def test_api_lists_hold_exactly_the_permitted_rows(world, role):
     client = api_client(world, role)
-    everything = role == "administrator"
-    assert sorted(_ids(client, "/api/v1/committees/")) == (
-        ["chile-argentina", "chile-peru"] if everything else ["chile-peru"]
-    )
-    sessions = [world.a_session.pk, world.b_session.pk] if everything else [world.a_session.pk]
-    assert sorted(_ids(client, "/api/v1/sessions/")) == sorted(sessions)
-    items = [world.a_item.pk, world.b_item.pk] if everything else [world.a_item.pk]
-    assert sorted(_ids(client, "/api/v1/agenda-items/")) == sorted(items)
-    assert _ids(client, "/api/v1/sessions/deleted/") == ([9001, 9002] if everything else [9001])
+    seen = SEES[role]
+    by_slug = {"chile-peru": world.a_session, "chile-argentina": world.b_session}
+    items = {"chile-peru": world.a_item, "chile-argentina": world.b_item}
+    assert sorted(_ids(client, "/api/v1/committees/")) == list(seen)
+    assert sorted(_ids(client, "/api/v1/sessions/")) == sorted(by_slug[slug].pk for slug in seen)
+    assert sorted(_ids(client, "/api/v1/agenda-items/")) == sorted(items[slug].pk for slug in seen)
+    tombstones = {"chile-peru": 9001, "chile-argentina": 9002}
+    assert _ids(client, "/api/v1/sessions/deleted/") == sorted(tombstones[slug] for slug in seen)
     calendar = Calendar.from_ical(client.get("/api/v1/sessions.ics").content)
     uids = sorted(str(event["UID"]) for event in calendar.walk("VEVENT"))
-    assert uids == sorted(Session.objects.get(pk=pk).uid for pk in sessions)
-    # The committee's members are listed to all who see it, both delegations.
-    members = client.get("/api/v1/committees/chile-peru/").json()["members"]
-    assert sorted(member["person"]["id"] for member in members) == sorted([world.chilean.pk, world.peruvian.pk])
+    assert uids == sorted(by_slug[slug].uid for slug in seen)
+    # A committee's members are listed to all who see it, both delegations; no one else's.
+    for slug in ("chile-peru", "chile-argentina"):
+        response = client.get(f"/api/v1/committees/{slug}/")
+        if slug not in seen:
+            assert response.status_code == 404
+            continue
+        members = sorted(member["person"]["id"] for member in response.json()["members"])
+        assert members == sorted(world.person(name).pk for name in MEMBERS[slug])
 
 
 def test_answers_for_different_readers_are_cached_apart(world):
@@ -244,68 +189,48 @@ def test_session_page_is_not_found_for_another_committee(world, client):
 
 # --- The admin ---------------------------------------------------------------------------
 
-ADMIN_ROLES = ("anonymous", "reader", "own", "other", "administrator")
-
-# (name, path) -> status of GET for anonymous, reader, own, other, administrator. 302 is the
+# (name, path) -> status of GET for each of ROLES. 302 is the
 # sign-in page (a reader is an API client, not staff); a page a role may only view is a 200.
 ADMIN_MATRIX = [
-    ("index", "/admin/", (302, 302, 200, 200, 200)),
-    ("committees", "/admin/committees/committee/", (302, 302, 200, 200, 200)),
-    ("own committee", "/admin/committees/committee/{a}/change/", (302, 302, 200, 200, 200)),
-    ("other committee", "/admin/committees/committee/{b}/change/", (302, 302, 404, 404, 200)),
-    ("add committee", "/admin/committees/committee/add/", (302, 302, 403, 403, 200)),
-    ("people", "/admin/committees/person/", (302, 302, 200, 200, 200)),
-    ("Chilean", "/admin/committees/person/{chilean}/change/", (302, 302, 200, 200, 200)),
-    ("Peruvian", "/admin/committees/person/{peruvian}/change/", (302, 302, 200, 200, 200)),
-    ("Argentine", "/admin/committees/person/{argentine}/change/", (302, 302, 404, 404, 200)),
-    ("add person", "/admin/committees/person/add/", (302, 302, 200, 200, 200)),
-    ("memberships", "/admin/committees/membership/", (302, 302, 200, 200, 200)),
-    ("Chilean membership", "/admin/committees/membership/{chilean_membership}/change/", (302, 302, 200, 200, 200)),
-    ("Argentine membership", "/admin/committees/membership/{argentine_membership}/change/", (302, 302, 404, 404, 200)),
-    ("sessions", "/admin/meetings/session/", (302, 302, 200, 200, 200)),
-    ("own session", "/admin/meetings/session/{a_session}/change/", (302, 302, 200, 200, 200)),
-    ("other session", "/admin/meetings/session/{b_session}/change/", (302, 302, 404, 404, 200)),
-    ("delete own session", "/admin/meetings/session/{a_session}/delete/", (302, 302, 200, 200, 200)),
-    ("delete other session", "/admin/meetings/session/{b_session}/delete/", (302, 302, 404, 404, 200)),
-    ("own session history", "/admin/meetings/session/{a_session}/history/", (302, 302, 403, 403, 200)),
-    ("Chilean history", "/admin/committees/person/{chilean}/history/", (302, 302, 403, 403, 200)),
-    ("agenda items", "/admin/meetings/agendaitem/", (302, 302, 200, 200, 200)),
-    ("other agenda item", "/admin/meetings/agendaitem/{b_item}/change/", (302, 302, 404, 404, 200)),
-    ("reminders", "/admin/meetings/reminder/", (302, 302, 200, 200, 200)),
-    ("staff assignments", "/admin/committees/staffassignment/", (302, 302, 403, 403, 200)),
-    ("API tokens", "/admin/tracker/apitoken/", (302, 302, 200, 200, 200)),
-    ("calendar feeds", "/admin/tracker/calendarfeed/", (302, 302, 200, 200, 200)),
-    ("users", "/admin/auth/user/", (302, 302, 403, 403, 200)),
+    ("index", "/admin/", (302, 302, 200, 200, 200, 200)),
+    ("committees", "/admin/committees/committee/", (302, 302, 200, 200, 200, 200)),
+    ("own committee", "/admin/committees/committee/{a}/change/", (302, 302, 200, 200, 404, 200)),
+    ("other committee", "/admin/committees/committee/{b}/change/", (302, 302, 404, 404, 200, 200)),
+    ("add committee", "/admin/committees/committee/add/", (302, 302, 403, 403, 403, 200)),
+    ("people", "/admin/committees/person/", (302, 302, 200, 200, 200, 200)),
+    ("Chilean", "/admin/committees/person/{chilean}/change/", (302, 302, 200, 200, 404, 200)),
+    ("Peruvian", "/admin/committees/person/{peruvian}/change/", (302, 302, 200, 200, 404, 200)),
+    ("Argentine", "/admin/committees/person/{argentine}/change/", (302, 302, 404, 404, 200, 200)),
+    ("add person", "/admin/committees/person/add/", (302, 302, 200, 200, 200, 200)),
+    ("memberships", "/admin/committees/membership/", (302, 302, 200, 200, 200, 200)),
+    ("Chilean membership", "/admin/committees/membership/{chilean_membership}/change/", (302, 302, 200, 200, 404, 200)),
+    (
+        "Argentine membership",
+        "/admin/committees/membership/{argentine_membership}/change/",
+        (302, 302, 404, 404, 200, 200),
+    ),
+    ("sessions", "/admin/meetings/session/", (302, 302, 200, 200, 200, 200)),
+    ("own session", "/admin/meetings/session/{a_session}/change/", (302, 302, 200, 200, 404, 200)),
+    ("other session", "/admin/meetings/session/{b_session}/change/", (302, 302, 404, 404, 200, 200)),
+    ("delete own session", "/admin/meetings/session/{a_session}/delete/", (302, 302, 200, 200, 404, 200)),
+    ("delete other session", "/admin/meetings/session/{b_session}/delete/", (302, 302, 404, 404, 200, 200)),
+    ("own session history", "/admin/meetings/session/{a_session}/history/", (302, 302, 403, 403, 404, 200)),
+    ("Chilean history", "/admin/committees/person/{chilean}/history/", (302, 302, 403, 403, 404, 200)),
+    ("agenda items", "/admin/meetings/agendaitem/", (302, 302, 200, 200, 200, 200)),
+    ("other agenda item", "/admin/meetings/agendaitem/{b_item}/change/", (302, 302, 404, 404, 200, 200)),
+    ("reminders", "/admin/meetings/reminder/", (302, 302, 200, 200, 200, 200)),
+    ("staff assignments", "/admin/committees/staffassignment/", (302, 302, 403, 403, 403, 200)),
+    ("API tokens", "/admin/tracker/apitoken/", (302, 302, 200, 200, 200, 200)),
+    ("calendar feeds", "/admin/tracker/calendarfeed/", (302, 302, 200, 200, 200, 200)),
+    ("users", "/admin/auth/user/", (302, 302, 403, 403, 403, 200)),
 ]
 
 
-def admin_client(world: World, role: str) -> Client:
-    client = Client()
-    if world.users[role] is not None:
-        client.force_login(world.users[role])
-    return client
-
-
-def _admin_url(world: World, path: str) -> str:
-    return path.format(
-        a=world.a.pk,
-        b=world.b.pk,
-        chilean=world.chilean.pk,
-        peruvian=world.peruvian.pk,
-        argentine=world.argentine.pk,
-        chilean_membership=world.chilean_membership.pk,
-        argentine_membership=world.argentine_membership.pk,
-        a_session=world.a_session.pk,
-        b_session=world.b_session.pk,
-        b_item=world.b_item.pk,
-    )
-
-
 @pytest.mark.parametrize(("name", "path", "expected"), ADMIN_MATRIX, ids=[row[0] for row in ADMIN_MATRIX])
-@pytest.mark.parametrize("role", ADMIN_ROLES)
+@pytest.mark.parametrize("role", ROLES)
 def test_admin_matrix(world, role, name, path, expected):
-    response = admin_client(world, role).get(_admin_url(world, path))
-    assert response.status_code == expected[ADMIN_ROLES.index(role)]
+    response = admin_client(world, role).get(admin_url(world, path))
+    assert response.status_code == expected[ROLES.index(role)]
     if response.status_code == 302:
         assert response["Location"].startswith("/admin/login/")
 
@@ -316,24 +241,31 @@ def _rows(client, path) -> set:
     return set(response.context["cl"].result_list)
 
 
-@pytest.mark.parametrize("role", ["own", "other", "administrator"])
+# The people each role sees in the admin: the members of its committees, and its own country's
+# people who sit on no committee yet. Nobody who belongs only to a committee it does not work for.
+PEOPLE_SEEN = {
+    "own": {"chilean", "peruvian", "shared", "lone_chilean"},
+    "other": {"chilean", "peruvian", "shared", "lone_peruvian"},
+    "b": {"argentine", "chilean_on_b", "shared", "lone_chilean"},
+    "administrator": set(PEOPLE),
+}
+
+
+@pytest.mark.parametrize("role", ["own", "other", "b", "administrator"])
 def test_admin_lists_hold_exactly_the_permitted_rows(world, role):
     client = admin_client(world, role)
-    everything = role == "administrator"
-    assert _rows(client, "/admin/committees/committee/") == ({world.a, world.b} if everything else {world.a})
-    people = {world.chilean, world.peruvian}
-    # A secretariat also sees its own country's people who sit on no committee of theirs yet.
-    extra = {"own": {world.chilean_on_b}, "other": set(), "administrator": {world.argentine, world.chilean_on_b}}
-    assert _rows(client, "/admin/committees/person/") == people | extra[role]
-    memberships = Membership.objects.all() if everything else Membership.objects.filter(committee=world.a)
-    assert _rows(client, "/admin/committees/membership/") == set(memberships)
-    assert len(memberships) == (4 if everything else 2)
-    assert _rows(client, "/admin/meetings/session/") == (
-        {world.a_session, world.b_session} if everything else {world.a_session}
-    )
-    assert _rows(client, "/admin/meetings/agendaitem/") == (
-        {world.a_item, world.b_item} if everything else {world.a_item}
-    )
+    committees = {"chile-peru": world.a, "chile-argentina": world.b}
+    seen = [committees[slug] for slug in SEES[role]]
+    assert _rows(client, "/admin/committees/committee/") == set(seen)
+    assert _rows(client, "/admin/committees/person/") == {world.person(name) for name in PEOPLE_SEEN[role]}
+    assert _rows(client, "/admin/committees/membership/") == set(Membership.objects.filter(committee__in=seen))
+    assert _rows(client, "/admin/meetings/session/") == set(Session.objects.filter(committee__in=seen))
+    assert _rows(client, "/admin/meetings/agendaitem/") == {
+        item for item in (world.a_item, world.b_item) if item.session.committee in seen
+    }
+    reminders = Reminder.objects.filter(session__committee__in=seen)
+    assert _rows(client, "/admin/meetings/reminder/") == set(reminders)
+    assert reminders.count() == (18 if role == "administrator" else 9)  # three members × three offsets each
 
 
 def _person_form(person: Person, **changes) -> dict:
@@ -356,17 +288,17 @@ def _person_form(person: Person, **changes) -> dict:
 def test_a_secretariat_edits_its_own_delegations_people_only(world):
     own = admin_client(world, "own")
     saved = own.post(
-        _admin_url(world, "/admin/committees/person/{chilean}/change/"),
+        admin_url(world, "/admin/committees/person/{chilean}/change/"),
         _person_form(world.chilean, full_name="Renamed"),
     )
     assert saved.status_code == 302
     world.chilean.refresh_from_db()
     assert world.chilean.full_name == "Renamed"
     # The other delegation's person: shown read-only, and a forced POST is refused.
-    page = own.get(_admin_url(world, "/admin/committees/person/{peruvian}/change/"))
+    page = own.get(admin_url(world, "/admin/committees/person/{peruvian}/change/"))
     assert (page.context["has_change_permission"], page.context["has_view_permission"]) == (False, True)
     refused = own.post(
-        _admin_url(world, "/admin/committees/person/{peruvian}/change/"),
+        admin_url(world, "/admin/committees/person/{peruvian}/change/"),
         _person_form(world.peruvian, full_name="Renamed"),
     )
     assert refused.status_code == 403
@@ -377,14 +309,14 @@ def test_a_secretariat_edits_its_own_delegations_people_only(world):
 def test_a_secretariat_cannot_move_a_person_or_membership_to_the_other_delegation(world):
     own = admin_client(world, "own")
     response = own.post(
-        _admin_url(world, "/admin/committees/person/{chilean}/change/"), _person_form(world.chilean, country="PE")
+        admin_url(world, "/admin/committees/person/{chilean}/change/"), _person_form(world.chilean, country="PE")
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
         "country": ["You can only add or change people of your own delegation."]
     }
     response = own.post(
-        _admin_url(world, "/admin/committees/membership/{chilean_membership}/change/"),
+        admin_url(world, "/admin/committees/membership/{chilean_membership}/change/"),
         {
             "person": world.chilean.pk,
             "committee": world.a.pk,
@@ -400,7 +332,7 @@ def test_a_secretariat_cannot_move_a_person_or_membership_to_the_other_delegatio
     }
     # Nor to a committee they do not work for: it is not among the choices.
     response = own.post(
-        _admin_url(world, "/admin/committees/membership/{chilean_membership}/change/"),
+        admin_url(world, "/admin/committees/membership/{chilean_membership}/change/"),
         {
             "person": world.chilean.pk,
             "committee": world.b.pk,
@@ -506,9 +438,12 @@ def test_the_people_list_tells_nothing_of_committees_one_does_not_see(world):
     ]
     assert list(committees.lookup_choices) == [(str(world.a.pk), str(world.a))]
     assert _rows(client, f"/admin/committees/person/?committee={world.b.pk}") == set()
-    assert _rows(client, f"/admin/committees/person/?committee={world.a.pk}") == {world.chilean, world.peruvian}
-    # world.chilean_on_b sits on B only: as a member of no committee "own" sees, no role shows.
-    assert _rows(client, "/admin/committees/person/?role=member") == {world.chilean, world.peruvian}
+    members_of_a = {world.chilean, world.peruvian, world.shared}
+    assert _rows(client, f"/admin/committees/person/?committee={world.a.pk}") == members_of_a
+    assert _rows(client, "/admin/committees/person/?role=member") == members_of_a
+    # Of the person who sits on both, only the seat on A shows.
+    (shared,) = [person for person in response.context["cl"].result_list if person == world.shared]
+    assert response.context["cl"].model_admin.committee_roles(shared) == "chile-peru: Member (CL)"
 
 
 def test_a_person_tied_to_another_committee_cannot_be_deleted_by_a_secretariat(world):
@@ -516,7 +451,7 @@ def test_a_person_tied_to_another_committee_cannot_be_deleted_by_a_secretariat(w
 
     invitation = Invitee.objects.create(session=world.b_session, person=world.chilean)
     client = admin_client(world, "own")
-    url = _admin_url(world, "/admin/committees/person/{chilean}/delete/")
+    url = admin_url(world, "/admin/committees/person/{chilean}/delete/")
     assert client.get(url).status_code == 403
     assert client.post(url, {"post": "yes"}).status_code == 403
     bulk = client.post(
@@ -524,47 +459,50 @@ def test_a_person_tied_to_another_committee_cannot_be_deleted_by_a_secretariat(w
         {"action": "delete_selected", "_selected_action": [str(world.chilean.pk)], "post": "yes"},
     )
     # The confirmation page names what the user may not delete, and nothing is.
-    assert (bulk.status_code, set(bulk.context["perms_lacking"])) == (200, {"person", "agenda item"})
+    assert (bulk.status_code, set(bulk.context["perms_lacking"])) == (200, {"person", "agenda item", "reminder"})
     assert Invitee.objects.filter(pk=invitation.pk).exists()
     assert Person.objects.filter(pk=world.chilean.pk).exists()
-    # Once the only ties are their own committee's, they may.
+    # Once the only ties are their own committee's, and no reminder log names them, they may.
     invitation.delete()
     world.chilean.presented_items.update(presenter=None)
+    world.chilean.reminders.all().delete()
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert not Person.objects.filter(pk=world.chilean.pk).exists()
 
 
-def test_a_secretariat_cannot_delete_the_other_delegations_membership_from_a_persons_page(world):
+def test_a_person_seated_for_the_other_delegation_is_read_only_to_a_secretariat(world):
+    """A Chilean who sits on A for Peru: the Chilean secretariat cannot change them, nor drop the
+    Peruvian seat from their page; the Peruvian secretariat cannot change a Chilean."""
     from tests.admin_forms import formset
 
-    # A Chilean who sits on A for Peru: the Peruvian secretariat's membership, on a Chilean's page.
-    seat = MembershipFactory(committee=world.a, person=world.chilean_on_b, delegation="PE")
-    response = admin_client(world, "own").post(
-        f"/admin/committees/person/{world.chilean_on_b.pk}/change/",
-        {
-            **_person_form(world.chilean_on_b),
-            **formset(
-                "memberships",
-                [
-                    {
-                        "id": str(seat.pk),
-                        "person": str(world.chilean_on_b.pk),
-                        "committee": str(world.a.pk),
-                        "role": "member",
-                        "delegation": "PE",
-                        "start_date": "2025-11-28",
-                        "DELETE": "on",
-                    }
-                ],
-                initial=1,
-            ),
-        },
-    )
-    assert response.status_code == 200
-    assert [str(e) for e in response.context["inline_admin_formsets"][0].formset.non_form_errors()] == [
-        f"You cannot delete “{seat}”: it is not yours to change."
-    ]
+    seat = MembershipFactory(committee=world.a, person=world.lone_chilean, delegation="PE")
+    url = f"/admin/committees/person/{world.lone_chilean.pk}/change/"
+    form = {
+        **_person_form(world.lone_chilean),
+        **formset(
+            "memberships",
+            [
+                {
+                    "id": str(seat.pk),
+                    "person": str(world.lone_chilean.pk),
+                    "committee": str(world.a.pk),
+                    "role": "member",
+                    "delegation": "PE",
+                    "start_date": "2025-11-28",
+                    "DELETE": "on",
+                }
+            ],
+            initial=1,
+        ),
+    }
+    for role in ("own", "other"):
+        client = admin_client(world, role)
+        page = client.get(url)
+        assert (page.status_code, page.context["has_change_permission"]) == (200, False)
+        assert client.post(url, form).status_code == 403
     assert Membership.objects.filter(pk=seat.pk).exists()
+    assert admin_client(world, "administrator").post(url, form).status_code == 302
+    assert not Membership.objects.filter(pk=seat.pk).exists()
 
 
 def test_a_secretariat_makes_its_own_token_and_feed_but_not_someone_elses(world):
@@ -599,7 +537,7 @@ def test_history_of_a_record_one_cannot_see_is_not_found(world):
         "/admin/committees/person/{argentine}/history/",
         "/admin/committees/committee/{b}/history/",
     ):
-        assert client.get(_admin_url(world, path)).status_code == 404, path
+        assert client.get(admin_url(world, path)).status_code == 404, path
     # The factory's save left a record of B's session: its page is no more found than the history.
     record = world.b_session.history.get()
     assert client.get(f"/admin/meetings/session/{world.b_session.pk}/history/{record.history_id}/").status_code == 404

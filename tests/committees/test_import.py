@@ -174,3 +174,28 @@ def test_an_import_cannot_take_over_the_other_delegations_membership():
     assert "confirm_form" not in trial.context
     seat.refresh_from_db()
     assert (seat.delegation.code, seat.end_date) == ("CL", None)
+
+
+def _page_errors(trial) -> list[str]:
+    return [str(error.error) for error in trial.context["result"].base_errors]
+
+
+def test_a_file_with_wrong_columns_is_refused_with_the_columns_expected_and_no_traceback():
+    user = secretariat_of(CommitteeFactory(slug="chile-peru"), "CL")
+    client = Client()
+    client.force_login(user)
+    trial = _upload(client, PEOPLE, b"name,land,emial\nAna,CL,ana@example.org\n", "people.csv", CSV)
+    assert trial.status_code == 200
+    assert _page_errors(trial) == [
+        "The file's first row must name its columns, from: full_name, position, organisation, country, email, "
+        "preferred_language, timezone, receives_reminders. Missing: full_name, country. Unknown: name, land, emial."
+    ]
+    assert (_errors(trial), "confirm_form" in trial.context) == ([], False)
+    html = trial.content.decode()
+    assert ("Traceback" in html, "site-packages" in html, ".py" in html) == (False, False, False)
+    trial = _upload(client, MEMBERSHIPS, b"person,committee,role,delegation,start_date,seat\nAna,chile-peru,member,CL,2026-01-05,1\n", "m.csv", CSV)
+    assert _page_errors(trial) == [
+        "The file's first row must name its columns, from: person, committee, role, delegation, start_date, "
+        "end_date. Unknown: seat."
+    ]
+    assert (Person.objects.count(), Membership.objects.count()) == (0, 0)

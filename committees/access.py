@@ -190,12 +190,14 @@ def person_ties_elsewhere(*, access: Access, person: Person) -> bool:
 
 
 def membership_check(access: Access, membership: Membership) -> dict[str, str]:
-    if (
-        membership.committee_id
-        and membership.delegation
-        and not access.edits_delegation(membership.committee_id, membership.delegation.code)
-    ):
+    if access.everything or not (membership.committee_id and membership.delegation):
+        return {}
+    if not access.edits_delegation(membership.committee_id, membership.delegation.code):
         return {"delegation": _("You can only add or change memberships of your own delegation.")}
+    person = membership.person if membership.person_id else None
+    if person is not None and person.country.code != membership.delegation.code:
+        # Seating the other side's people would take them out of their own secretariat's hands.
+        return {"person": _("You can only seat people of your delegation's country; an administrator can seat others.")}
     return {}
 
 

@@ -353,3 +353,23 @@ def test_another_committees_member_cannot_be_hijacked_and_their_reminder_reaches
     assert recipients == sorted(world.person(name).email for name in members)
     (mail,) = [m for m, (_sender, rcpts) in zip(smtp.messages, smtp.envelopes, strict=True) if rcpts == [address]]
     assert world.b_session.title in mail["Subject"]
+
+
+def test_a_secretariat_cannot_seat_the_other_delegations_person_for_its_own(world):
+    """Seating the Peruvian member for Chile would take them out of the Peruvian secretariat's hands."""
+    Membership.objects.filter(pk=world.peruvian_membership.pk).update(end_date="2025-12-31")
+    response = admin_client(world, "own").post(
+        "/admin/committees/membership/add/",
+        {
+            "person": world.peruvian.pk,
+            "committee": world.a.pk,
+            "role": "adviser",
+            "delegation": "CL",
+            "start_date": "2026-01-05",
+            "end_date": "",
+        },
+    )
+    assert response.context["adminform"].form.errors == {
+        "person": ["You can only seat people of your delegation's country; an administrator can seat others."]
+    }
+    assert list(world.peruvian.memberships.values_list("delegation", flat=True)) == ["PE"]

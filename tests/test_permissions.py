@@ -5,9 +5,12 @@ committee B with a Chilean secretariat of its own. Sessions are shared by a comm
 secretariats; each edits only its own delegation's people and memberships. The rules on people,
 surface by surface, are in tests/test_people_access.py."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 from icalendar import Calendar
 
 from committees.models import Committee, Membership, Person
@@ -512,7 +515,8 @@ def test_a_secretariat_makes_its_own_token_and_feed_but_not_someone_elses(world)
     client = admin_client(world, "own")
     assert client.get("/admin/tracker/apitoken/add/").status_code == 200
     assert client.get("/admin/tracker/calendarfeed/add/").status_code == 200
-    form = {"name": "sync", "scope": "read", "expires_at_0": "2031-01-01", "expires_at_1": "00:00:00"}
+    in_a_year = (timezone.localdate() + timedelta(days=365)).isoformat()
+    form = {"name": "sync", "scope": "read", "expires_at_0": in_a_year, "expires_at_1": "00:00:00"}
     refused = client.post("/admin/tracker/apitoken/add/", {**form, "user": str(other.pk)})
     assert refused.context["adminform"].form.errors == {
         "user": ["Select a valid choice. That choice is not one of the available choices."]

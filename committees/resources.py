@@ -54,8 +54,7 @@ class AllOrNothingResource(resources.ModelResource):
         if missing or unknown:
             del dataset[0 : len(dataset)]  # no row of such a file is read
             raise FileColumnsError(
-                _("The file's first row must name its columns, from: %(expected)s.")
-                % {"expected": ", ".join(expected)}
+                _("The file's first row must name its columns, from: %(expected)s.") % {"expected": ", ".join(expected)}
                 + (" " + _("Missing: %(columns)s.") % {"columns": ", ".join(missing)} if missing else "")
                 + (" " + _("Unknown: %(columns)s.") % {"columns": ", ".join(unknown)} if unknown else "")
             )

@@ -3,7 +3,9 @@ sessions and a month calendar, and each session with its agenda, on the venue's 
 capitals' and the reader's own. A committee that publishes its schedule is open to anyone; the
 others need a sign-in (the link in every reminder leads here)."""
 
+from collections.abc import Callable
 from datetime import date
+from functools import wraps
 
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.db.models import OuterRef, Subquery
@@ -22,10 +24,26 @@ from meetings.models import Session
 from meetings.selectors import month_neighbours, schedule_committees, sessions_month, sessions_with_agenda
 from tracker.admin_site import SignInForm
 from tracker.api.conditional import schedule_response
+from tracker.security import session_end_if_second_factor_due
 from tracker.timezones import capital_clocks, format_in_zone
 from tracker.tokens import calendar_feed_create, calendar_feed_current
 
 PAST_SHOWN = 20
+
+View = Callable[..., HttpResponse]
+
+
+def second_factor_checked(view: View) -> View:
+    """A session whose second factor has become due (see session_end_if_second_factor_due) is
+    signed out and sent to sign in again, with the code, before the page is served."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if session_end_if_second_factor_due(request=request):
+            return _sign_in(request)
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def _committee_or_sign_in(request: HttpRequest, slug: str) -> Committee | HttpResponse:
@@ -82,6 +100,11 @@ class SignInView(LoginView):
     template_name = "meetings/schedule/sign_in.html"
     redirect_authenticated_user = True
 
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # A session that owes its second factor gets the form, not a redirect to a page that refuses it.
+        session_end_if_second_factor_due(request=request)
+        return super().dispatch(request, *args, **kwargs)
+
     def get_default_redirect_url(self) -> str:
         return reverse("schedule")
 
@@ -91,10 +114,13 @@ class SignOutView(LogoutView):
 
 
 def _sign_in(request: HttpRequest) -> HttpResponse:
-    return redirect_to_login(request.get_full_path(), login_url=reverse("schedule-sign-in"))
+    # After signing in, a page to read: a form's address would answer a GET with 405.
+    back = request.get_full_path() if request.method in ("GET", "HEAD") else reverse("schedule")
+    return redirect_to_login(back, login_url=reverse("schedule-sign-in"))
 
 
 @require_safe
+@second_factor_checked
 def schedule_index(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     following = Session.objects.filter(committee=OuterRef("pk"), starts_at__gte=now).order_by("starts_at", "pk")
@@ -117,6 +143,7 @@ def schedule_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@second_factor_checked
 def committee_schedule(request: HttpRequest, slug: str) -> HttpResponse:
     committee = _committee_or_sign_in(request, slug)
     if isinstance(committee, HttpResponse):
@@ -141,6 +168,7 @@ def committee_schedule(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@second_factor_checked
 def committee_month(request: HttpRequest, slug: str, year: int, month: int) -> HttpResponse:
     committee = _committee_or_sign_in(request, slug)
     if isinstance(committee, HttpResponse):
@@ -166,6 +194,7 @@ def committee_month(request: HttpRequest, slug: str, year: int, month: int) -> H
 
 
 @require_safe
+@second_factor_checked
 def session_page(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_or_sign_in(request, pk)
     if isinstance(session, HttpResponse):
@@ -184,6 +213,7 @@ def session_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+@second_factor_checked
 def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_or_sign_in(request, pk)
     if isinstance(session, HttpResponse):
@@ -199,6 +229,7 @@ def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+@second_factor_checked
 def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
     """A published committee's sessions for calendar apps (they send no cookies): only published
     committees are served here; signed-in readers subscribe to their personal address."""
@@ -213,10 +244,11 @@ def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
+@second_factor_checked
 def subscription_create(request: HttpRequest) -> HttpResponse:
     """Make the signed-in reader's personal calendar address (once) and go back to the page."""
     if not request.user.is_authenticated:
-        return redirect_to_login(reverse("schedule"), login_url=reverse("schedule-sign-in"))
+        return _sign_in(request)
     if calendar_feed_current(user=request.user) is None:
         calendar_feed_create(user=request.user)
     back = request.POST.get("next", "")

@@ -1,9 +1,11 @@
-"""Security headers on real answers: the same policy everywhere under the base settings, and under
-the production settings HSTS and cookies that only travel over HTTPS, unread by scripts."""
+"""Security headers on real answers: the same policy everywhere under the base settings, static
+files served by WhiteNoise included, and under the production settings HSTS and cookies that only
+travel over HTTPS, unread by scripts."""
 
 import re
 
 import pytest
+from django.conf import settings as configured
 from django.contrib.auth.models import User
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -147,3 +149,72 @@ def test_production_cookies_after_a_real_sign_in(client, production_settings):
     # The session cookie ends with the browser; the server ends the session sooner when idle.
     assert response.cookies["__Host-sessionid"]["max-age"] == ""
     assert client.get("/admin/", secure=True).status_code == 200
+
+
+# --- Static files, served by WhiteNoise -----------------------------------------------------------
+
+SWAGGER_OAUTH2_REDIRECT = "/static/drf_spectacular_sidecar/swagger-ui-dist/oauth2-redirect.html"
+STATIC = {
+    "admin stylesheet": ("/static/admin/css/base.css", 'text/css; charset="utf-8"'),
+    "admin script": ("/static/admin/js/core.js", 'text/javascript; charset="utf-8"'),
+    "Swagger UI's OAuth2 redirect page": (SWAGGER_OAUTH2_REDIRECT, 'text/html; charset="utf-8"'),
+    "its script": (SWAGGER_OAUTH2_REDIRECT.replace(".html", ".js"), 'text/javascript; charset="utf-8"'),
+}
+SECURITY_HEADERS = ("X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Cross-Origin-Opener-Policy")
+
+
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory):
+    """`collectstatic` run once into a directory of this module's, as `make run` runs it."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("static")
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STATIC_ROOT=root, STORAGES={**configured.STORAGES, "staticfiles": plain}):
+        call_command("collectstatic", "--noinput", verbosity=0)
+    return root
+
+
+@pytest.fixture
+def served_static(settings, collected_static):
+    # WhiteNoise finds the files under STATIC_ROOT when each client's middleware starts.
+    settings.STATIC_ROOT = collected_static
+    return collected_static
+
+
+@pytest.mark.parametrize("file", STATIC)
+def test_static_files_carry_the_headers_and_a_policy_without_inline_code(client, served_static, file):
+    path, content_type = STATIC[file]
+    response = client.get(path)
+    assert (response.status_code, response["Content-Type"]) == (200, content_type)
+    assert _policy(response["Content-Security-Policy"]) == POLICY_WITHOUT_NONCE
+    assert {name: response.get(name) for name in SECURITY_HEADERS} == {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    assert "Strict-Transport-Security" not in response
+
+
+def test_swagger_oauth2_redirect_page_runs_under_the_static_policy(client, served_static):
+    # Its only script is a file of this server ('self'), so the policy without a nonce lets it run.
+    page = b"".join(client.get(SWAGGER_OAUTH2_REDIRECT).streaming_content).decode()
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="oauth2-redirect.js">']
+    assert re.findall(r"<style|\son\w+=", page) == []
+
+
+@pytest.mark.parametrize("file", STATIC)
+def test_production_static_files_add_hsts_over_https(client, served_static, production_settings, file):
+    path, content_type = STATIC[file]
+    response = client.get(path, secure=True)
+    assert (response.status_code, response["Content-Type"]) == (200, content_type)
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert _policy(response["Content-Security-Policy"]) == POLICY_WITHOUT_NONCE
+    assert {name: response.get(name) for name in SECURITY_HEADERS} == {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }

@@ -1,5 +1,7 @@
 """The staff site's name and the mixin that turns late service errors into messages."""
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,12 +10,19 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker.models import ApiToken, CalendarFeed
 from tracker.roles import is_administrator
 from tracker.schedule import schedule_changed
-from tracker.tokens import api_token_issue, api_token_revoke, calendar_feed_issue, calendar_feed_revoke
+from tracker.tokens import (
+    api_token_expiry_check,
+    api_token_issue,
+    api_token_revoke,
+    calendar_feed_issue,
+    calendar_feed_revoke,
+)
 
 admin.site.site_header = _("Binational committee tracker")
 admin.site.site_title = _("Committee tracker")
@@ -111,8 +120,32 @@ class OwnKeysAdmin(NotFoundUnlessVisibleMixin, AuditedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ApiTokenForm(forms.ModelForm):
+    """A new token's expiry is checked against API_TOKEN_MAX_DAYS here, as a field error, before
+    the token is made."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "expires_at" in self.fields:
+            days = settings.API_TOKEN_MAX_DAYS
+            self.fields["expires_at"].help_text = ngettext(
+                "At most %(days)d day from now.", "At most %(days)d days from now.", days
+            ) % {"days": days}
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        expires_at = cleaned_data.get("expires_at")
+        if self.instance.pk is None and expires_at is not None:
+            try:
+                api_token_expiry_check(expires_at=expires_at)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned_data
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(OwnKeysAdmin):
+    form = ApiTokenForm
     list_display = ("key_id", "name", "user", "scope", "expires_at", "created_at", "last_used_at", "revoked_at")
     list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter))
     list_select_related = ("user",)

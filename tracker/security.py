@@ -97,6 +97,21 @@ def second_factor_satisfied(user) -> bool:
     return not user_has_device(user)
 
 
+def session_end_if_second_factor_due(*, request: HttpRequest) -> bool:
+    """Sign out a session whose second factor has become due and was not given: its user has since
+    been given a confirmed device, or two-factor login is now required. The staff site and the API
+    already refuse such a session; pages that serve people call this first, so it reads nothing
+    more and makes nothing (a calendar address) as its user. Returns whether the session ended,
+    here or, where two-factor login is required, already in SessionPolicyMiddleware; the request
+    then goes on as anonymous."""
+    if getattr(request, "session_ended_for_second_factor", False):
+        return True
+    if request.user.is_authenticated and not second_factor_satisfied(request.user):
+        logout(request)
+        return True
+    return False
+
+
 def session_stamp_sign_in(sender, request: HttpRequest, user, **kwargs) -> None:
     """user_logged_in receiver: the session's absolute and idle clocks start at the sign-in."""
     if request is not None and hasattr(request, "session"):
@@ -109,7 +124,9 @@ class SessionPolicyMiddleware:
     """Ends a signed-in session that has been idle longer than SESSION_IDLE_SECONDS, that signed in
     longer ago than SESSION_COOKIE_AGE, or that never gave its second factor where two-factor
     login is required (a session from before it was required). The request then goes on as
-    anonymous, so the staff site asks for a sign-in and the API refuses.
+    anonymous, so the staff site asks for a sign-in and the API refuses. A session ended for its
+    missing second factor is marked so (`request.session_ended_for_second_factor`), so that the
+    pages for people send the reader to sign in with the code.
 
     Goes after AuthenticationMiddleware and before django-otp's middleware, which then sees the
     anonymous user.
@@ -120,7 +137,11 @@ class SessionPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = request.session
-        if SESSION_KEY in session and self._ended(session, now=time.time()):
+        signed_in = SESSION_KEY in session
+        expired = signed_in and self._expired(session, now=time.time())
+        owes_second_factor = signed_in and settings.ADMIN_REQUIRE_2FA and DEVICE_ID_SESSION_KEY not in session
+        request.session_ended_for_second_factor = owes_second_factor and not expired
+        if expired or owes_second_factor:
             logout(request)
         response = self.get_response(request)
         # After the view, so a session that signed in before these stamps existed gets them too.
@@ -129,14 +150,12 @@ class SessionPolicyMiddleware:
         return response
 
     @staticmethod
-    def _ended(session, *, now: float) -> bool:
+    def _expired(session, *, now: float) -> bool:
         started = session.get(SESSION_STARTED_KEY)
         seen = session.get(SESSION_SEEN_KEY)
         if started is not None and now - started > settings.SESSION_COOKIE_AGE:
             return True
-        if seen is not None and now - seen > settings.SESSION_IDLE_SECONDS:
-            return True
-        return settings.ADMIN_REQUIRE_2FA and DEVICE_ID_SESSION_KEY not in session
+        return seen is not None and now - seen > settings.SESSION_IDLE_SECONDS
 
     @staticmethod
     def _stamp(session, *, now: int) -> None:

@@ -6,8 +6,11 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from tracker.models import ApiToken, CalendarFeed, TokenScope, default_token_expiry
 
@@ -25,9 +28,28 @@ def _split(token: str) -> tuple[str, str] | None:
     return key_id, secret
 
 
+def api_token_latest_expiry() -> datetime:
+    """The latest expiry a token made now may have: API_TOKEN_MAX_DAYS from now."""
+    return timezone.now() + timedelta(days=settings.API_TOKEN_MAX_DAYS)
+
+
+def api_token_expiry_check(*, expires_at: datetime) -> None:
+    """Refuse an expiry further ahead than API_TOKEN_MAX_DAYS: a token that outlives the people
+    and systems it was made for is a credential nobody remembers to revoke."""
+    if expires_at > api_token_latest_expiry():
+        days = settings.API_TOKEN_MAX_DAYS
+        message = ngettext(
+            "A token may live at most %(days)d day: choose an earlier expiry.",
+            "A token may live at most %(days)d days: choose an earlier expiry.",
+            days,
+        ) % {"days": days}
+        raise ValidationError({"expires_at": ValidationError(message, code="expiry_too_far")})
+
+
 def api_token_issue(*, token: ApiToken) -> str:
     """Give an unsaved ApiToken (user and name set) its key and save it; the returned string is
-    the only copy of the token."""
+    the only copy of the token. Every token is made here, so none outlives API_TOKEN_MAX_DAYS."""
+    api_token_expiry_check(expires_at=token.expires_at)
     key_id, secret = secrets.token_urlsafe(9), secrets.token_urlsafe(32)
     value = f"{key_id}.{secret}"
     token.key_id, token.key_hash = key_id, _digest(value)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.api import administrator, token_client
 from tests.factories import SessionFactory
 from tracker.models import ApiToken, CalendarFeed, TokenScope
-from tracker.tokens import api_token_authenticate, api_token_create
+from tracker.tokens import api_token_authenticate, api_token_create, api_token_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +56,9 @@ def test_create_api_token_with_scope_and_days():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--days", "0"], "--days must be from 1 to 1095."),
-        (["--days", "1096"], "--days must be from 1 to 1095."),
+        (["--days", "0"], "--days must be from 1 to 730 (API_TOKEN_MAX_DAYS)."),
+        (["--days", "731"], "--days must be from 1 to 730 (API_TOKEN_MAX_DAYS)."),
+        (["--days", "3000000"], "--days must be from 1 to 730 (API_TOKEN_MAX_DAYS)."),
         (["--name", "x" * 101], "--name may have at most 100 characters."),
     ],
 )
@@ -147,3 +148,95 @@ def test_admin_shows_feed_address_and_revokes(admin_client):
     assert admin_client.get(f"/calendar/{feed.token}.ics").status_code == 200
     admin_client.post("/admin/tracker/calendarfeed/", {"action": "revoke", "_selected_action": [str(feed.pk)]})
     assert admin_client.get(f"/calendar/{feed.token}.ics").status_code == 404
+
+
+# --- The longest a token lives (API_TOKEN_MAX_DAYS) ----------------------------------------
+
+FROZEN = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
+# 730 days later (2028 is a leap year); 10:30 on the staff site's clock (America/Lima).
+LATEST = datetime(2028, 3, 1, 15, 30, tzinfo=UTC)
+TOO_LONG = {"expires_at": ["A token may live at most 730 days: choose an earlier expiry."]}
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_service_makes_a_token_of_the_longest_life_and_refuses_a_second_more():
+    user = administrator()
+    token, _value = api_token_create(user=user, expires_at=LATEST)
+    assert token.expires_at == LATEST
+    for expires_at in (LATEST + timedelta(seconds=1), datetime(9999, 12, 31, tzinfo=UTC)):
+        with pytest.raises(ValidationError) as raised:
+            api_token_create(user=user, expires_at=expires_at)
+        assert raised.value.message_dict == TOO_LONG
+    assert list(ApiToken.objects.values_list("expires_at", flat=True)) == [LATEST]
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_every_token_is_issued_within_the_limit():
+    user = administrator()
+    with pytest.raises(ValidationError) as raised:
+        api_token_issue(token=ApiToken(user=user, name="made by hand", expires_at=datetime(9999, 1, 1, tzinfo=UTC)))
+    assert raised.value.message_dict == TOO_LONG
+    assert ApiToken.objects.count() == 0
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_create_api_token_days_up_to_the_limit():
+    user = administrator()
+    out = StringIO()
+    call_command("create_api_token", user.username, "--days", "730", stdout=out)
+    assert (
+        out.getvalue()
+        .splitlines()[0]
+        .endswith("until 2028-03-01 15:30 UTC (send it as “Authorization: Token <token>”):")
+    )
+    assert list(ApiToken.objects.values_list("expires_at", flat=True)) == [LATEST]
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_the_limit_is_a_setting_and_a_longer_default_is_refused_clearly(settings):
+    settings.API_TOKEN_MAX_DAYS = 30
+    user = administrator()
+    with pytest.raises(CommandError) as raised:
+        call_command("create_api_token", user.username, "--days", "31")
+    assert str(raised.value) == "--days must be from 1 to 30 (API_TOKEN_MAX_DAYS)."
+    # API_TOKEN_DAYS (365) is longer than the limit: the default expiry is refused, not shortened.
+    with pytest.raises(CommandError) as raised:
+        call_command("create_api_token", user.username)
+    assert str(raised.value) == "A token may live at most 30 days: choose an earlier expiry."
+    assert ApiToken.objects.count() == 0
+    call_command("create_api_token", user.username, "--days", "30", stdout=StringIO())
+    assert list(ApiToken.objects.values_list("expires_at", flat=True)) == [FROZEN + timedelta(days=30)]
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_admin_refuses_an_expiry_past_the_limit(admin_client):
+    user = administrator()
+    form = {
+        "user": str(user.pk),
+        "name": "sync",
+        "scope": "read",
+        "expires_at_0": "9999-12-31",
+        "expires_at_1": "12:00",
+    }
+    page = admin_client.get("/admin/tracker/apitoken/add/")
+    assert page.context["adminform"].form.fields["expires_at"].help_text == "At most 730 days from now."
+    for day, time in (("9999-12-31", "12:00:00"), ("2028-03-01", "10:31:00")):
+        refused = admin_client.post("/admin/tracker/apitoken/add/", {**form, "expires_at_0": day, "expires_at_1": time})
+        assert (refused.status_code, refused.context["adminform"].form.errors) == (200, TOO_LONG)
+    assert ApiToken.objects.count() == 0
+    made = admin_client.post(
+        "/admin/tracker/apitoken/add/", {**form, "expires_at_0": "2028-03-01", "expires_at_1": "10:30:00"}
+    )
+    assert made.status_code == 302
+    assert list(ApiToken.objects.values_list("name", "expires_at")) == [("sync", LATEST)]
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_the_limit_is_told_in_the_readers_language():
+    from django.utils import translation
+
+    with translation.override("es"), pytest.raises(ValidationError) as raised:
+        api_token_create(user=administrator(), expires_at=LATEST + timedelta(days=1))
+    assert raised.value.message_dict == {
+        "expires_at": ["Un token puede durar como máximo 730 días: elija un vencimiento anterior."]
+    }

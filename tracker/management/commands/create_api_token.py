@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -7,8 +8,6 @@ from django.utils import timezone
 
 from tracker.models import TokenScope
 from tracker.tokens import api_token_create
-
-MAX_DAYS = 3 * 365
 
 
 class Command(BaseCommand):
@@ -23,7 +22,12 @@ class Command(BaseCommand):
             default=TokenScope.READ,
             help="read (the default): only GET; read_write: also what the user may change.",
         )
-        parser.add_argument("--days", type=int, default=None, help="Days until it expires (default API_TOKEN_DAYS).")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Days until it expires (default API_TOKEN_DAYS, at most API_TOKEN_MAX_DAYS).",
+        )
 
     def handle(self, *args, username: str, name: str, scope: str, days: int | None, **options) -> None:
         user = get_user_model().objects.filter(username=username).first()
@@ -33,8 +37,8 @@ class Command(BaseCommand):
             raise CommandError(f"User “{username}” is not active.")
         if len(name) > 100:
             raise CommandError("--name may have at most 100 characters.")
-        if days is not None and not 1 <= days <= MAX_DAYS:
-            raise CommandError(f"--days must be from 1 to {MAX_DAYS}.")
+        if days is not None and not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+            raise CommandError(f"--days must be from 1 to {settings.API_TOKEN_MAX_DAYS} (API_TOKEN_MAX_DAYS).")
         expires_at = timezone.now() + timedelta(days=days) if days is not None else None
         try:
             token, secret = api_token_create(user=user, name=name, scope=scope, expires_at=expires_at)

@@ -12,6 +12,24 @@ from django.core.management.base import BaseCommand, CommandError
 GRACE_SECONDS = 15
 
 
+def web_command(*, host: str, port: int) -> list[str]:
+    """gunicorn serving config.wsgi, its access log on stdout with calendar secrets masked."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        "2",
+        "--access-logfile",
+        "-",
+        "--logger-class",
+        "tracker.logs.GunicornLogger",
+    ]
+
+
 class Command(BaseCommand):
     help = "Start gunicorn (config.wsgi), a Celery worker and Celery beat; stop all of them on SIGINT/SIGTERM."
 
@@ -24,18 +42,7 @@ class Command(BaseCommand):
             raise CommandError(f"PORT must be between 1 and 65535, not {port}.")
         python = sys.executable
         commands = {
-            "web": [
-                python,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                "2",
-                "--access-logfile",
-                "-",
-            ],
+            "web": web_command(host=host, port=port),
             "worker": [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
             "beat": [
                 python,

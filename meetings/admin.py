@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -9,11 +10,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
-from import_export.formats.base_formats import CSV, XLSX
 
 from committees.access import Access, access_for, by_committee, committees_editable
 from committees.admin_access import ScopedAdminMixin, ScopedInlineMixin
@@ -30,6 +31,8 @@ from meetings.selectors import (
     sessions_visible,
 )
 from meetings.services import (
+    agenda_length_validate,
+    agenda_max_items,
     session_cancel,
     session_delete,
     session_mark_held,
@@ -47,6 +50,7 @@ from tracker.forms import (
     instant_to_wall_clock,
     wall_clock_to_instant,
 )
+from tracker.spreadsheets import SpreadsheetCSV, SpreadsheetXLSX
 from tracker.timezones import LIMA, SANTIAGO, capital_clocks, format_in_zone, to_zone, utc_offset_label
 
 
@@ -144,6 +148,26 @@ class AgendaPositionInput(forms.NumberInput):
         js = ("meetings/agenda-order.js",)
 
 
+class PresenterAutocomplete(AutocompleteSelect):
+    """The presenter chooser, given the names of the presenters its agenda already holds
+    (`labels`, person id → name), so that a long agenda is drawn with one query for them all
+    instead of one a row. A choice it was not given is looked up as usual."""
+
+    labels: dict[str, str] = {}
+
+    def optgroups(self, name, value, attr=None):
+        chosen = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if not chosen or any(key not in self.labels for key in chosen):
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        selected = set(chosen)
+        options += [
+            self.create_option(name, key, self.labels[key], selected, len(options) + index)
+            for index, key in enumerate(chosen)
+        ]
+        return [(None, options, 0)]
+
+
 class AgendaItemForm(forms.ModelForm):
     class Meta:
         model = AgendaItem
@@ -166,8 +190,13 @@ class AgendaItemForm(forms.ModelForm):
             "outcome": forms.Textarea(attrs={"rows": 2, "cols": 30}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, presenter_labels: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if "presenter" in self.fields:
+            widget = self.fields["presenter"].widget
+            chooser = getattr(widget, "widget", widget)  # inside the admin's add/change links
+            if isinstance(chooser, PresenterAutocomplete):
+                chooser.labels = presenter_labels or {}
         self.fields["position"].required = False
         self.fields["position"].help_text = _(
             "Items are numbered 1, 2, 3 ... in this order when saved; the arrows move an item."
@@ -181,6 +210,18 @@ class AgendaFormSet(forms.BaseInlineFormSet):
     def validate_unique(self) -> None:
         """See AgendaItemForm.validate_unique."""
 
+    @cached_property
+    def presenter_labels(self) -> dict[str, str]:
+        """The names of the stored items' presenters that the user may choose, in one query."""
+        field = self.form.base_fields.get("presenter")
+        ids = {item.presenter_id for item in self.get_queryset() if item.presenter_id}
+        if field is None or not ids:
+            return {}
+        return {str(person.pk): field.label_from_instance(person) for person in field.queryset.filter(pk__in=ids)}
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "presenter_labels": self.presenter_labels}
+
     def kept_forms(self) -> list[forms.ModelForm]:
         forms_ = [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
         order = {id(form): index for index, form in enumerate(forms_)}
@@ -188,6 +229,10 @@ class AgendaFormSet(forms.BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
+        try:
+            agenda_length_validate(items=len(self.kept_forms()))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["agenda"], code="agenda_too_long") from exc
         if any(self.errors):
             return
         session = self.instance
@@ -222,6 +267,17 @@ class AgendaItemInline(ScopedInlineMixin, admin.TabularInline):
     extra = 1
     autocomplete_fields = ("presenter",)
     ordering = ("position",)
+
+    def get_max_num(self, request, obj=None, **kwargs) -> int:
+        return agenda_max_items()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("presenter")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "presenter":
+            kwargs["widget"] = PresenterAutocomplete(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReminderInline(ScopedInlineMixin, admin.TabularInline):
@@ -515,7 +571,9 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
         sessions = queryset.select_related("committee").prefetch_related(
             Prefetch("agenda_items", queryset=AgendaItem.objects.select_related("presenter").order_by("position"))
         )
-        data = file_format.export_data(SessionExportResource().export(queryset=sessions.order_by("starts_at", "pk")))
+        # Native values: the session number stays a number; text is guarded by the format.
+        dataset = SessionExportResource().export(queryset=sessions.order_by("starts_at", "pk"), force_native_type=True)
+        data = file_format.export_data(dataset)
         response = HttpResponse(data, content_type=file_format.get_content_type())
         stamp = timezone.now().strftime("%Y-%m-%d")
         response["Content-Disposition"] = f'attachment; filename="sessions-{stamp}.{file_format.get_extension()}"'
@@ -523,11 +581,11 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
 
     @admin.action(description=_("Export the selected sessions with their agendas (CSV)"), permissions=["view"])
     def export_csv(self, request, queryset) -> HttpResponse:
-        return self._export(request, queryset, CSV())
+        return self._export(request, queryset, SpreadsheetCSV())
 
     @admin.action(description=_("Export the selected sessions with their agendas (XLSX)"), permissions=["view"])
     def export_xlsx(self, request, queryset) -> HttpResponse:
-        return self._export(request, queryset, XLSX())
+        return self._export(request, queryset, SpreadsheetXLSX())
 
     @admin.action(description=_("Cancel the selected sessions"), permissions=["change"])
     def cancel_sessions(self, request, queryset) -> None:

@@ -1,5 +1,6 @@
 """Sessions with their agendas, exported to CSV or XLSX (django-import-export) for people who
-work in spreadsheets. Times are given on the venue's clock with its offset, beside both capitals'."""
+work in spreadsheets. Times are given on the venue's clock with its offset, beside both capitals'.
+The files are written by tracker.spreadsheets, which keeps every text inert in a spreadsheet."""
 
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources

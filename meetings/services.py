@@ -5,6 +5,7 @@ hold whichever way a change arrives."""
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -170,9 +171,19 @@ def _full_clean(instance, *, exclude: Sequence[str] = ()) -> dict[str, list[str]
     return {}
 
 
+def agenda_max_items() -> int:
+    """The most items an agenda may hold: AGENDA_MAX_ITEMS, which the admin's form is sized for."""
+    return min(settings.AGENDA_MAX_ITEMS, MAX_AGENDA_POSITION)
+
+
+def agenda_length_validate(*, items: int) -> None:
+    """Refuse an agenda of `items` items if it is longer than `agenda_max_items()`."""
+    if items > (most := agenda_max_items()):
+        raise ValidationError({"agenda": [_("An agenda may hold at most %(n)d items.") % {"n": most}]})
+
+
 def _agenda_validate(*, session: Session, agenda: Sequence[AgendaItem]) -> None:
-    if len(agenda) > MAX_AGENDA_POSITION:
-        raise ValidationError({"agenda": [_("An agenda may hold at most %(n)d items.") % {"n": MAX_AGENDA_POSITION}]})
+    agenda_length_validate(items=len(agenda))
     messages = []
     for position, item in enumerate(agenda, start=1):
         if item.pk and item.session_id != session.pk:

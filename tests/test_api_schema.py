@@ -1,5 +1,6 @@
 """The OpenAPI document: served, valid, complete, and true of the API (checked by schemathesis)."""
 
+import json
 import os
 
 import pytest
@@ -12,6 +13,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application
+from meetings.models import Session
 from tests.api import user_in
 from tests.factories import AgendaItemFactory, CommitteeFactory, SessionFactory
 from tracker.api.throttling import TokenRateThrottle
@@ -66,6 +68,57 @@ def test_api_keeps_its_schema(case, auth_headers):
 def test_api_refuses_data_that_breaks_its_schema_without_a_server_error(case, auth_headers):
     """Every operation, only schema-breaking data: never a 5xx (a failure names the request as curl)."""
     case.call_and_validate(headers=auth_headers, checks=[not_a_server_error])
+
+
+TOO_DEEP = {"detail": "The body nests deeper than 32 levels."}
+LONE_SURROGATE = {"detail": "The body holds an unpaired UTF-16 surrogate (\\ud800 to \\udfff), which is not text."}
+SESSION = {
+    "committee": "chile-peru",
+    "title": "Second session",
+    "starts_at": "2030-12-07T10:00:00-03:00",
+    "ends_at": "2030-12-07T12:00:00-03:00",
+    "timezone": "America/Santiago",
+    "venue": "Santiago",
+    "host_country": "CL",
+}
+
+
+def _with_lone_surrogate(field: str) -> bytes:
+    return json.dumps({**SESSION, field: "PLACEHOLDER"}).replace("PLACEHOLDER", "\\ud800").encode()
+
+
+# Bodies that once answered 500, sent through the same checks as the generated examples.
+EXPLICIT_EXAMPLES = [
+    *((method, b"[" * 50_000 + b"]" * 50_000, TOO_DEEP) for method in ("POST", "PATCH")),
+    *(
+        (method, _with_lone_surrogate(field), LONE_SURROGATE)
+        for method in ("POST", "PATCH")
+        for field in ("timezone", "status", "host_country")
+    ),
+    (
+        "POST",
+        json.dumps({**SESSION, "agenda": [{"title": "x", "duration_minutes": 1}] * 61}).encode(),
+        {"agenda": ["An agenda may hold at most 60 items."]},
+    ),
+    (
+        "PATCH",
+        json.dumps({"agenda": [{"title": "x", "duration_minutes": 1, "created_at": "2030-01-01T00:00:00Z"}]}).encode(),
+        {"agenda": {"0": {"created_at": ["This field is set by the server."]}}},
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "body", "answer"), EXPLICIT_EXAMPLES)
+def test_api_refuses_these_bodies_as_documented(auth_headers, method, body, answer):
+    if method == "POST":
+        case = schema["/api/v1/sessions/"]["POST"].Case(body=body, media_type="application/json")
+    else:
+        session = Session.objects.get()
+        case = schema["/api/v1/sessions/{id}/"]["PATCH"].Case(
+            body=body, media_type="application/json", path_parameters={"id": session.pk}
+        )
+    response = case.call_and_validate(headers=auth_headers, excluded_checks=[positive_data_acceptance])
+    assert (response.status_code, response.json()) == (400, answer)
 
 
 @pytest.mark.django_db

@@ -13,6 +13,8 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from tracker.static_files import static_file_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -240,6 +242,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Static files carry the same security headers as pages (the policy without its nonce).
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 
 # --- Security headers that hold everywhere ----------------------------------------------
 # (What needs HTTPS — the redirect, HSTS, secure cookies — is in the production settings.)
@@ -267,8 +271,22 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Personal calendar addresses hold their secret in the path: the loggers that write request
+    # paths mask it (gunicorn's logs too, through tracker.logs.GunicornLogger).
+    "filters": {"secrets": {"()": "tracker.logs.SecretsFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "server": {"class": "logging.StreamHandler", "formatter": "server"},
+    },
+    "loggers": {
+        "django.request": {"filters": ["secrets"]},
+        # runserver's request log, as Django sets it up, with the filter.
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False, "filters": ["secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
@@ -287,20 +305,33 @@ REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
 REMINDER_DEBOUNCE_SECONDS = env.int("REMINDER_DEBOUNCE_SECONDS", default=60)
 REMINDER_BATCH = env.int("REMINDER_BATCH", default=200)
 REMINDER_CHUNK = env.int("REMINDER_CHUNK", default=20)
+# A dropped database connection or a cancelled statement: a chunk tries again on a new
+# connection for this long in all (inside the soft time limit with EMAIL_TIMEOUT × REMINDER_CHUNK);
+# a row the database failed before it was sent waits this long (doubling per attempt) to retry.
+REMINDER_DB_RETRY_SECONDS = env.int("REMINDER_DB_RETRY_SECONDS", default=30)
+REMINDER_DB_BACKOFF_SECONDS = env.int("REMINDER_DB_BACKOFF_SECONDS", default=5)
 # The address people use to reach this server, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # How long a rendered schedule body stays in the cache; a change makes it unreachable at once anyway.
 SCHEDULE_CACHE_SECONDS = env.int("SCHEDULE_CACHE_SECONDS", default=24 * 3600)
-# How long a new API token lives unless its maker sets another expiry.
+# How long a new API token lives unless its maker sets another expiry, and the longest any may live.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=365)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=730)
 # The audit trail (django-simple-history) is read by those given the view permission on the
 # historical models (administrators), and never written back from the admin.
 SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 # Importing needs the add permission on the model; what each row may touch is checked per row.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
-# Text that a spreadsheet would run as a formula (=, +, -, @ first) is exported inert.
+# Exports are written by tracker.spreadsheets, which keeps text whole and inert (a leading
+# apostrophe before =, +, -, @, tab or CR) and numbers as numbers. The library's own escape,
+# which drops a leading "=", stays on only for a format that does not go through it.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# The most items a session's agenda may hold, in the admin and the API alike.
+AGENDA_MAX_ITEMS = env.int("AGENDA_MAX_ITEMS", default=60)
+# The admin's session form sends 11 fields an agenda item, about 40 of its own and 5 an invitee:
+# a full agenda fits with room for 50 invitees (Django's 1000 at the default cap).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, 11 * AGENDA_MAX_ITEMS + 300)
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -315,7 +346,8 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only, refused when nested past any real request or holding a lone surrogate.
+    "DEFAULT_PARSER_CLASSES": ["tracker.api.parsers.JSONParser"],
     # JSON only: DRF's browsable pages need inline styles the content security policy refuses;
     # Swagger UI (/api/v1/docs/) is the API to explore in a browser.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

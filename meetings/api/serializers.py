@@ -1,5 +1,6 @@
 from datetime import UTC
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
@@ -8,7 +9,9 @@ from committees.access import NOBODY, Access, committees_visible, people_visible
 from committees.models import Committee, Person
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Session, SessionTombstone
+from meetings.services import agenda_length_validate
 from tracker.api.fields import AwareDateTimeField, SlugLookupField
+from tracker.api.serializers import RefusesServerSetFields
 from tracker.timezones import timezone_names, to_zone
 
 
@@ -96,8 +99,27 @@ class SessionSerializer(serializers.ModelSerializer):
         return data
 
 
-class AgendaItemWriteSerializer(serializers.Serializer):
-    """One agenda item, in the order the agenda should have; `id` keeps an existing item."""
+class AgendaWriteListSerializer(serializers.ListSerializer):
+    """An agenda as written: one longer than an agenda may be is refused, with the service's
+    message, before any of its items is read."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            try:
+                agenda_length_validate(items=len(data))
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.message_dict["agenda"]) from exc
+        return super().to_internal_value(data)
+
+
+class AgendaItemWriteSerializer(RefusesServerSetFields, serializers.Serializer):
+    """One agenda item, in the order the agenda should have; `id` keeps an existing item, and the
+    item's position is its place in the list."""
+
+    server_set = ("session", "position", "created_at", "updated_at")
+
+    class Meta:
+        list_serializer_class = AgendaWriteListSerializer
 
     id = serializers.IntegerField(required=False, help_text=_("An existing item of this session to keep."))
     title = serializers.CharField(max_length=300, help_text=_("In Spanish."))
@@ -116,7 +138,7 @@ class AgendaItemWriteSerializer(serializers.Serializer):
     outcome_en = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
 
 
-class SessionWriteSerializer(serializers.Serializer):
+class SessionWriteSerializer(RefusesServerSetFields, serializers.Serializer):
     """A session as written. Times need a UTC offset; the agenda, when sent, replaces the whole agenda."""
 
     committee = SlugLookupField(slug_field="slug", queryset=Committee.objects.all())
@@ -140,10 +162,9 @@ class SessionWriteSerializer(serializers.Serializer):
     )
     venue = serializers.CharField(max_length=300)
     host_country = CountryField()
-    agenda = AgendaItemWriteSerializer(many=True, required=False, max_length=999)
+    agenda = AgendaItemWriteSerializer(many=True, required=False)
 
-    # Set by the server; a client sending them is told so instead of being silently ignored.
-    SERVER_SET = ("id", "uid", "sequence", "created_at", "updated_at", "created_by", "delegation")
+    server_set = ("id", "uid", "sequence", "created_at", "updated_at", "created_by", "delegation")
 
     def __init__(self, *args, access: Access = NOBODY, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -151,13 +172,6 @@ class SessionWriteSerializer(serializers.Serializer):
         if "committee" in self.fields:
             self.fields["committee"].queryset = committees_visible(access=access)
         self.fields["agenda"].child.fields["presenter"].queryset = people_visible(access=access)
-
-    def validate(self, attrs: dict) -> dict:
-        if isinstance(self.initial_data, dict):
-            sent = [name for name in self.SERVER_SET if name in self.initial_data]
-            if sent:
-                raise serializers.ValidationError({name: [_("This field is set by the server.")] for name in sent})
-        return attrs
 
 
 class SessionPatchSerializer(SessionWriteSerializer):

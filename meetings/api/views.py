@@ -99,6 +99,13 @@ class _SessionWrites(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+AGENDA_RULES = (
+    "an agenda holds at most `AGENDA_MAX_ITEMS` items (60 unless the deployment sets another number). "
+    "Fields the server sets are refused with a 400 naming them: `id`, `uid`, `sequence` and the timestamps "
+    "of the session, and `position`, `session` and the timestamps of an item."
+)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List sessions",
@@ -113,7 +120,8 @@ class _SessionWrites(viewsets.ModelViewSet):
     ),
     create=extend_schema(
         summary="Create a session",
-        description="Times need a UTC offset. The agenda's items take positions 1, 2, 3 ... in the order sent.",
+        description="Times need a UTC offset. The agenda's items take positions 1, 2, 3 ... in the order sent; "
+        + AGENDA_RULES,
         parameters=[IDEMPOTENCY_KEY],
         request=SessionWriteSerializer,
         responses={201: SessionSerializer, **errors(CREATE)},
@@ -121,7 +129,7 @@ class _SessionWrites(viewsets.ModelViewSet):
     partial_update=extend_schema(
         summary="Change a session",
         description="Send only what changes. An `agenda`, when sent, replaces the whole agenda: items with "
-        "an `id` are kept (and changed), the others are new, and items left out are deleted.",
+        "an `id` are kept (and changed), the others are new, and items left out are deleted; " + AGENDA_RULES,
         request=SessionPatchSerializer,
         responses={200: SessionSerializer, **errors(CHANGE)},
     ),

@@ -1,7 +1,9 @@
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -433,3 +435,152 @@ def test_held_session_cannot_be_deleted(admin_client):
     assert response.status_code == 302
     assert list(Session.objects.all()) == [held]
     assert list(SessionTombstone.objects.values_list("session_id", "number")) == [(scheduled.pk, scheduled.number)]
+
+
+# --- The agenda's length in the admin ------------------------------------------------------
+
+
+class _SessionForm(HTMLParser):
+    """The fields of the session's change form as a browser submits them (the hidden row templates
+    included), in page order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs) -> None:
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") != "checkbox" or "checked" in attrs:
+                self.fields.append((name, attrs.get("value") or ""))
+        elif tag == "select" and name:
+            self._select, self._options = name, []
+        elif tag == "option" and self._select:
+            self._options.append((attrs.get("value") or "", "selected" in attrs))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields.append((name, ""))
+
+    def handle_data(self, data) -> None:
+        if self._textarea:
+            self.fields[-1] = (self._textarea, self.fields[-1][1] + data)
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "select" and self._select:
+            chosen = [value for value, selected in self._options if selected] or [v for v, _ in self._options[:1]]
+            self.fields.extend((self._select, value) for value in chosen)
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def _as_a_browser_posts(page: str) -> dict:
+    form = page[page.index('id="session_form"') :]
+    parser = _SessionForm()
+    parser.feed(form[: form.index("</form>")])
+    return {**dict(parser.fields), "_save": "Save"}
+
+
+def _session_with_agenda(items: int) -> Session:
+    session = SessionFactory(
+        starts_at=datetime(2026, 12, 7, 13, 0, tzinfo=UTC), ends_at=datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
+    )
+    presenter = PersonFactory(full_name="Elizabeth Astete")
+    for position in range(1, items + 1):
+        AgendaItemFactory(
+            session=session,
+            position=position,
+            title=f"Item {position}",
+            presenter=presenter if position % 2 else None,
+            duration_minutes=5,
+            description="Border crossings at Chacalluta–Santa Rosa.",
+        )
+    return session
+
+
+def test_the_agenda_inline_offers_up_to_the_cap(admin_client):
+    full, one_short = _session_with_agenda(60), _session_with_agenda(59)
+    formsets = {
+        session.pk: admin_client.get(f"/admin/meetings/session/{session.pk}/change/")
+        .context["inline_admin_formsets"][0]
+        .formset
+        for session in (full, one_short)
+    }
+    assert {pk: (formset.max_num, len(formset.forms)) for pk, formset in formsets.items()} == {
+        full.pk: (60, 60),  # no blank row past the cap
+        one_short.pk: (60, 60),
+    }
+
+
+def test_a_session_with_the_longest_agenda_is_saved_from_its_change_page(admin_client):
+    session = _session_with_agenda(60)
+    url = f"/admin/meetings/session/{session.pk}/change/"
+    data = _as_a_browser_posts(admin_client.get(url).content.decode())
+    assert len(data) <= settings.DATA_UPLOAD_MAX_NUMBER_FIELDS - 250  # 700 fields: room is left for 50 invitees
+    data.update({"title": "Renamed", "agenda_items-0-title": "Opening", "agenda_items-59-duration_minutes": "10"})
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, _errors(response)
+    session.refresh_from_db()
+    assert session.title == "Renamed"
+    assert list(session.agenda_items.values_list("position", "title", "duration_minutes")) == [
+        (1, "Opening", 5),
+        *((n, f"Item {n}", 5) for n in range(2, 60)),
+        (60, "Item 60", 10),
+    ]
+
+
+def test_an_agenda_past_the_cap_is_a_form_error_and_nothing_is_saved(admin_client):
+    session = _session_with_agenda(60)
+    title = session.title
+    url = f"/admin/meetings/session/{session.pk}/change/"
+    data = _as_a_browser_posts(admin_client.get(url).content.decode())
+    data.update(
+        {
+            "title": "Renamed",
+            "agenda_items-TOTAL_FORMS": "61",
+            "agenda_items-60-position": "61",
+            "agenda_items-60-title": "One too many",
+            "agenda_items-60-duration_minutes": "5",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors() == [
+        "An agenda may hold at most 60 items."
+    ]
+    session.refresh_from_db()
+    assert (session.title, session.agenda_items.count(), session.sequence) == (title, 60, 0)
+
+
+def test_a_new_session_past_the_cap_is_a_form_error(admin_client, settings):
+    settings.AGENDA_MAX_ITEMS = 2
+    rows = [{"position": str(n), "title": f"Item {n}", "duration_minutes": "10"} for n in (1, 2, 3)]
+    response = admin_client.post(ADD_URL, _session_post(CommitteeFactory(), agenda=rows))
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors() == [
+        "An agenda may hold at most 2 items."
+    ]
+    assert (Session.objects.count(), AgendaItem.objects.count()) == (0, 0)
+    response = admin_client.post(ADD_URL, _session_post(CommitteeFactory(), agenda=rows[:2]))
+    assert (response.status_code, AgendaItem.objects.count()) == (302, 2)
+
+
+def _change_page(client, session: Session) -> tuple[int, int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/admin/meetings/session/{session.pk}/change/")
+    assert response.status_code == 200
+    return len(queries), len(response.content), response.content.decode()
+
+
+def test_the_change_page_of_the_longest_agenda_stays_light(admin_client):
+    one_query_count, one_size, _page = _change_page(admin_client, _session_with_agenda(1))
+    longest = _session_with_agenda(60)
+    queries, size, page = _change_page(admin_client, longest)
+    assert queries == one_query_count
+    assert size < 450_000 and (size - one_size) / 59 < 6_000  # bytes: the whole page, and each row
+    # Each row with a presenter names them, without a query of its own.
+    presenter = longest.agenda_items.get(position=1).presenter
+    assert page.count(f'<option value="{presenter.pk}" selected>Elizabeth Astete</option>') == 30

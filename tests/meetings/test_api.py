@@ -692,12 +692,19 @@ def test_membership_change_invalidates_the_committee(admin_client):
     assert [m["person"]["id"] for m in members] == [person.pk]
 
 
-@pytest.mark.parametrize("value", ["a\x00b", "\udb3a", "\udb3a\ude0c\x00"])
-def test_text_no_database_can_hold_is_a_400(value):
+@pytest.mark.parametrize(
+    ("value", "errors"),
+    [
+        ("a\x00b", {"committee": ["Invalid value."]}),
+        ("\udb3a", {"detail": "The body holds an unpaired UTF-16 surrogate (\\ud800 to \\udfff), which is not text."}),
+        ("\udb3a\ude0c\x00", {"committee": ["Invalid value."]}),  # a pair is one character; NUL is not storable
+    ],
+)
+def test_text_no_database_can_hold_is_a_400(value, errors):
     CommitteeFactory(slug="x")
     body = json.dumps(_payload(CommitteeFactory(), committee=value))  # \u escapes, as a client sends them
     response = editor().post(LIST, body, content_type="application/json")
-    assert (response.status_code, response.json()) == (400, {"committee": ["Invalid value."]})
+    assert (response.status_code, response.json()) == (400, errors)
     assert reader().get("/api/v1/committees/a%00b/").status_code == 404
     assert APIClient().get("/calendar/abc.d%00ef.ics").status_code == 404
 
@@ -705,3 +712,176 @@ def test_text_no_database_can_hold_is_a_400(value):
 def test_nul_in_a_filter_is_a_400():
     response = reader().get(LIST, {"committee": "a\x00b"})
     assert (response.status_code, response.json()) == (400, {"committee": ["Null characters are not allowed."]})
+
+
+# --- Bodies the parser refuses before any view or serializer reads them ---------------------
+
+TOO_DEEP = {"detail": "The body nests deeper than 32 levels."}
+LONE_SURROGATE = {"detail": "The body holds an unpaired UTF-16 surrogate (\\ud800 to \\udfff), which is not text."}
+
+
+def _raw(client, method: str, url: str, body: str):
+    return getattr(client, method)(url, data=body.encode(), content_type="application/json")
+
+
+def _nested(depth: int) -> str:
+    """A JSON value whose lists nest `depth` deep."""
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_json_nested_50000_deep_is_400(method):
+    session = SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    url = LIST if method == "post" else f"{LIST}{session.pk}/"
+    response = _raw(editor(), method, url, _nested(50_000))
+    assert (response.status_code, response.json()) == (400, TOO_DEEP)
+    assert list(Session.objects.values_list("pk", "sequence")) == [(session.pk, 0)]
+
+
+def test_json_depth_limit_is_32_levels():
+    committee = CommitteeFactory()
+    payload = json.dumps(_payload(committee))
+    # The body's object is level 1: a title nesting 31 lists is 32 levels, the most accepted.
+    at_limit = _raw(editor(), "post", LIST, payload[:-1] + f', "title": {_nested(31)}}}')
+    assert (at_limit.status_code, at_limit.json()) == (400, {"title": ["Not a valid string."]})
+    past_limit = _raw(editor(), "post", LIST, payload[:-1] + f', "title": {_nested(32)}}}')
+    assert (past_limit.status_code, past_limit.json()) == (400, TOO_DEEP)
+    assert Session.objects.count() == 0
+
+
+@pytest.mark.parametrize("field", ["timezone", "status", "host_country", "title", "venue", "committee"])
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_lone_surrogate_in_a_field_is_400(method, field):
+    committee = CommitteeFactory()
+    session = SessionFactory(committee=committee, starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    body = json.dumps(_payload(committee, **{field: "PLACEHOLDER"})).replace("PLACEHOLDER", "\\ud800")
+    response = _raw(editor(), method, LIST if method == "post" else f"{LIST}{session.pk}/", body)
+    assert (response.status_code, response.json()) == (400, LONE_SURROGATE)
+    assert list(Session.objects.values_list("pk", "sequence")) == [(session.pk, 0)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"timezone": "America/Lima\\udfff"}',  # a low half alone
+        '{"\\ud800": 1}',  # in a key
+        '{"agenda": [{"title": "Water \\ud83d", "duration_minutes": 10}]}',  # a high half without its low one
+        '{"agenda": [{"title": "Water", "duration_minutes": 10, "x\\udc00": {"y": ["\\ud800"]}}]}',
+    ],
+)
+def test_lone_surrogate_anywhere_in_the_body_is_400(body):
+    session = SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    response = _raw(editor(), "patch", f"{LIST}{session.pk}/", body)
+    assert (response.status_code, response.json()) == (400, LONE_SURROGATE)
+
+
+def test_a_surrogate_pair_is_one_character_and_accepted():
+    committee = CommitteeFactory()
+    body = json.dumps(_payload(committee, title="Water and food \U0001f30a"))  # written as "\ud83c\udf0a"
+    assert "\\ud83c\\udf0a" in body
+    response = _raw(editor(), "post", LIST, body)
+    assert (response.status_code, response.json()["title"]) == (201, "Water and food \U0001f30a")
+
+
+def test_a_refused_body_with_an_idempotency_key_leaves_the_key_free():
+    committee = CommitteeFactory()
+    client = editor()
+    body = json.dumps(_payload(committee, venue="PLACEHOLDER")).replace("PLACEHOLDER", "\\ud800")
+    refused = client.post(LIST, data=body.encode(), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert (refused.status_code, refused.json()) == (400, LONE_SURROGATE)
+    accepted = client.post(LIST, _payload(committee), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert (accepted.status_code, Session.objects.count()) == (201, 1)
+
+
+# --- Server-set fields inside agenda items --------------------------------------------------
+
+SET_BY_SERVER = ["This field is set by the server."]
+
+
+def test_server_set_fields_of_agenda_items_are_refused_naming_them():
+    committee = CommitteeFactory()
+    agenda = [
+        {"title": "Water", "duration_minutes": 10, "session": 7, "created_at": "2025-12-01T10:00:00Z"},
+        {"title": "Visas", "duration_minutes": 10},
+        {"title": "Police", "duration_minutes": 10, "position": 1, "updated_at": "2025-12-01T10:00:00Z"},
+    ]
+    response = editor().post(LIST, _payload(committee, agenda=agenda))
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "agenda": {
+                "0": {"session": SET_BY_SERVER, "created_at": SET_BY_SERVER},
+                "2": {"position": SET_BY_SERVER, "updated_at": SET_BY_SERVER},
+            }
+        },
+    )
+    assert (Session.objects.count(), AgendaItem.objects.count()) == (0, 0)
+
+
+def test_server_set_fields_are_named_beside_the_other_errors():
+    committee = CommitteeFactory()
+    response = editor().post(
+        LIST,
+        _payload(committee, uid="x", title="", agenda=[{"title": "Water", "duration_minutes": 0, "created_at": "x"}]),
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "uid": SET_BY_SERVER,
+            "title": ["This field may not be blank."],
+            "agenda": {
+                "0": {
+                    "duration_minutes": ["Ensure this value is greater than or equal to 1."],
+                    "created_at": SET_BY_SERVER,
+                }
+            },
+        },
+    )
+
+
+def test_patch_keeps_an_item_by_id_but_refuses_its_server_set_fields(session):
+    item = session.agenda_items.get()
+    client = editor()
+    kept = {"id": item.pk, "title": "Water and food", "duration_minutes": 30}
+    response = client.patch(f"{LIST}{session.pk}/", {"agenda": [{**kept, "session": session.pk, "position": 1}]})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"agenda": {"0": {"session": SET_BY_SERVER, "position": SET_BY_SERVER}}},
+    )
+    response = client.patch(f"{LIST}{session.pk}/", {"agenda": [kept]})
+    assert (response.status_code, [(i["id"], i["position"]) for i in response.json()["agenda"]]) == (
+        200,
+        [(item.pk, 1)],
+    )
+
+
+# --- The agenda's length ---------------------------------------------------------------------
+
+
+def _items(count: int) -> list[dict]:
+    return [{"title": f"Item {n}", "duration_minutes": 1} for n in range(1, count + 1)]
+
+
+def test_agenda_at_the_cap_is_saved():
+    response = editor().post(LIST, _payload(CommitteeFactory(), agenda=_items(60)))
+    assert response.status_code == 201, response.json()
+    assert [(i["position"], i["title"]) for i in response.json()["agenda"]] == [(n, f"Item {n}") for n in range(1, 61)]
+
+
+def test_agenda_past_the_cap_is_400_and_nothing_is_saved(session):
+    client = editor()
+    response = client.post(LIST, _payload(CommitteeFactory(), agenda=_items(61)))
+    assert (response.status_code, response.json()) == (400, {"agenda": ["An agenda may hold at most 60 items."]})
+    response = client.patch(f"{LIST}{session.pk}/", {"title": "Renamed", "agenda": _items(61)})
+    assert (response.status_code, response.json()) == (400, {"agenda": ["An agenda may hold at most 60 items."]})
+    session.refresh_from_db()
+    assert (Session.objects.count(), session.title, session.agenda_items.count()) == (1, "First session", 1)
+
+
+def test_agenda_cap_is_a_setting(settings):
+    settings.AGENDA_MAX_ITEMS = 3
+    client = editor()
+    committee = CommitteeFactory()
+    refused = client.post(LIST, _payload(committee, agenda=_items(4)))
+    assert (refused.status_code, refused.json()) == (400, {"agenda": ["An agenda may hold at most 3 items."]})
+    assert client.post(LIST, _payload(committee, agenda=_items(3))).status_code == 201

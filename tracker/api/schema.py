@@ -34,7 +34,11 @@ FIELD_ERRORS = {
 
 _RESPONSES = {
     304: OpenApiResponse(description="Not modified: the ETag or date sent is still current."),
-    400: OpenApiResponse(FIELD_ERRORS, description="Invalid input, with the errors by field."),
+    400: OpenApiResponse(
+        FIELD_ERRORS,
+        description="Invalid input, with the errors by field; a body that is not acceptable JSON (malformed, "
+        "nested deeper than 32 levels, or holding a lone UTF-16 surrogate) gets a `detail` instead.",
+    ),
     401: OpenApiResponse(DETAIL, description="No token, or an invalid one."),
     403: OpenApiResponse(DETAIL, description="Signed in, but without the permission this needs."),
     404: OpenApiResponse(DETAIL, description="No such object (or page)."),

@@ -12,14 +12,18 @@ import random
 import secrets
 import smtplib
 import socket
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import get_connection
-from django.db import transaction
-from django.db.models import F, Q
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from committees.models import Person
@@ -28,9 +32,12 @@ from meetings.models import Reminder, Session
 from tracker.timezones import to_zone
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
+# A dropped connection, a cancelled statement, a lock or statement timeout: worth another try.
+DATABASE_TROUBLE = (OperationalError, InterfaceError)
 
 
 def _message_id() -> str:
@@ -70,9 +77,10 @@ def reminders_plan(*, session: Session, moved: bool = False, now: datetime | Non
     now = now or timezone.now()
     grace = timedelta(minutes=settings.REMINDER_GRACE_MINUTES)
     rows = {(r.person_id, r.offset_minutes): r for r in session.reminders.filter(kind=ReminderKind.REMINDER)}
-    # In flight counts as reminded: that mail may go out before or after this change.
-    in_or_out = (ReminderState.SENT, ReminderState.SENDING)
-    reminded = set(session.reminders.filter(state__in=in_or_out).values_list("person_id", flat=True))
+    # Only mail the SMTP server accepted counts. A row in flight is not told: its worker reads
+    # the session before sending, and re-dates the row if it finds it moved; one that read it
+    # before this change and sends the old time tells the person itself (_record_sent).
+    reminded = set(session.reminders.filter(state=ReminderState.SENT).values_list("person_id", flat=True))
     pending_notices = session.reminders.filter(state=ReminderState.PENDING).exclude(kind=ReminderKind.REMINDER)
 
     if session.status != SessionStatus.SCHEDULED:
@@ -195,8 +203,8 @@ def reminders_scan(*, now: datetime | None = None, enqueue=None) -> int:
     return claimed
 
 
-def _backoff(attempts: int) -> timedelta:
-    delay = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+def _backoff(attempts: int, *, base: timedelta = BACKOFF_BASE) -> timedelta:
+    delay = min(base * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
     return delay * random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not secrecy
 
 
@@ -229,81 +237,188 @@ def _temporary(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPException | OSError | socket.timeout)
 
 
+class _DatabasePatience:
+    """Runs a database step again on a fresh connection when the connection drops or a statement
+    is cancelled or times out, with a short backoff, for at most REMINDER_DB_RETRY_SECONDS in
+    all per chunk (so a chunk stays within the task's time limit)."""
+
+    def __init__(self) -> None:
+        self.left = float(settings.REMINDER_DB_RETRY_SECONDS)
+
+    def run(self, step: Callable[[], T]) -> T:
+        delay = 0.05
+        while True:
+            started = time.monotonic()
+            try:
+                return step()
+            except DATABASE_TROUBLE as exc:
+                if connection.in_atomic_block or self.left <= 0:
+                    raise  # inside a caller's transaction nothing can be retried
+                log.warning("database step failed, trying again on a new connection: %s", exc)
+                with suppress(DatabaseError):
+                    connection.close()  # the next query connects afresh
+                time.sleep(min(delay, self.left))
+                delay = min(delay * 2, 2.0)
+                self.left -= time.monotonic() - started
+
+
+def _session_locked(session_id: int) -> Session:
+    """The session as committed, locked as session writes lock it: a change either committed
+    before (and is seen here) or waits until this transaction ends (and sees what it wrote)."""
+    return Session.objects.select_for_update().get(pk=session_id)
+
+
+def _redate(*, row: Reminder, mine: QuerySet) -> None:
+    """Back to pending at the time the session has now (it may have moved more than once)."""
+    with transaction.atomic():
+        session = _session_locked(row.session_id)
+        due = session.starts_at - timedelta(minutes=row.offset_minutes)
+        mine.update(state=ReminderState.PENDING, claimed_at=None, claim_token="", due_at=due, next_attempt_at=due)
+
+
+def _record_sent(*, row: Reminder, mine: QuerySet, sequence: int, now: datetime) -> None:
+    """Record the SMTP server's acceptance. A change committed after the session was read for
+    this mail found the row still in flight and told no one: the person is told here."""
+    with transaction.atomic():
+        session = _session_locked(row.session_id)
+        recorded = mine.update(
+            state=ReminderState.SENT,
+            sent_at=timezone.now(),
+            sent_sequence=sequence,
+            claimed_at=None,
+            claim_token="",
+            last_error="",
+        )
+        if not recorded or session.sequence == sequence:
+            return  # recorded by an earlier try whose answer was lost, or the mail is up to date
+        if session.status == SessionStatus.SCHEDULED:
+            _notice(session=session, person_id=row.person_id, kind=ReminderKind.UPDATE, now=now)
+        elif session.status in (SessionStatus.CANCELLED, SessionStatus.POSTPONED):
+            _notice(session=session, person_id=row.person_id, kind=ReminderKind.CANCELLATION, now=now)
+
+
+def _error(exc: Exception, prefix: str = "") -> str:
+    return f"{prefix}{type(exc).__name__}: {exc}"[:2000]
+
+
+def _prepare(
+    *, row: Reminder, mine: QuerySet, now: datetime, recipients: dict[int, set[int]], smtp: BaseEmailBackend
+) -> tuple[EmailMessage, int] | str:
+    """The mail for the row and the session sequence it shows, or the outcome key when it is not
+    to be sent. Database trouble propagates: nothing has gone out yet."""
+    from meetings.mail import reminder_message
+
+    if not mine.update(claimed_at=now):
+        return "skipped"  # reaped meanwhile: another claim has it now
+    session = Session.objects.select_related("committee").get(pk=row.session_id)
+    row.session = session
+    if session.pk not in recipients:
+        recipients[session.pk] = {person.pk for person in reminder_recipients(session=session)}
+    if reason := _still_wanted(row, session, now, recipients[session.pk]):
+        if reason == ReminderState.PENDING:
+            _redate(row=row, mine=mine)  # the session moved: follow it
+        else:
+            mine.update(state=reason, claimed_at=None, claim_token="")
+        return "skipped"
+    try:
+        return reminder_message(row, connection=smtp), session.sequence
+    except DATABASE_TROUBLE:
+        raise
+    except Exception as exc:  # a row that cannot be written must not stop the chunk
+        log.exception("reminder %s could not be written", row.pk)
+        error = _error(exc, "Could not write the mail: ")
+        mine.update(state=ReminderState.FAILED, claimed_at=None, claim_token="", last_error=error)
+        return "failed"
+
+
+def _finish(*, patience: _DatabasePatience, mine: QuerySet, **fields) -> None:
+    patience.run(lambda: mine.update(claimed_at=None, claim_token="", **fields))
+
+
+def _send_one(
+    *,
+    row: Reminder,
+    claim_token: str,
+    now: datetime,
+    recipients: dict[int, set[int]],
+    smtp: BaseEmailBackend,
+    patience: _DatabasePatience,
+) -> str:
+    """Send one row of the chunk and record the outcome; returns its key in the chunk's tally."""
+    mine = Reminder.objects.filter(pk=row.pk, state=ReminderState.SENDING, claim_token=claim_token)
+    try:
+        prepared = _prepare(row=row, mine=mine, now=now, recipients=recipients, smtp=smtp)
+    except DATABASE_TROUBLE as exc:  # a cancelled statement, a lock timeout, a dropped connection
+        log.warning("reminder %s put back after database trouble: %s", row.pk, exc)
+        delay = _backoff(row.attempts, base=timedelta(seconds=settings.REMINDER_DB_BACKOFF_SECONDS))
+        _finish(
+            patience=patience,
+            mine=mine,
+            state=ReminderState.PENDING,
+            next_attempt_at=now + delay,
+            last_error=_error(exc),
+        )
+        return "retry"
+    if isinstance(prepared, str):
+        return prepared
+    message, sequence = prepared
+    try:
+        smtp.open()  # once per chunk: send() then leaves it open for the next row
+        message.send()
+    except SoftTimeLimitExceeded:
+        raise  # the row stays in flight; the reaper returns it
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+        smtp.close()  # a broken connection is not reused
+        log.warning("reminder %s not sent: %s", row.pk, _error(exc))
+        if _temporary(exc) and row.attempts < settings.REMINDER_MAX_ATTEMPTS:
+            retry_at = now + _backoff(row.attempts)
+            _finish(
+                patience=patience,
+                mine=mine,
+                state=ReminderState.PENDING,
+                next_attempt_at=retry_at,
+                last_error=_error(exc),
+            )
+            return "retry"
+        _finish(patience=patience, mine=mine, state=ReminderState.FAILED, last_error=_error(exc))
+        return "failed"
+    try:
+        patience.run(lambda: _record_sent(row=row, mine=mine, sequence=sequence, now=now))
+    except DATABASE_TROUBLE:
+        log.error(
+            "reminder %s was accepted by the SMTP server as %s but could not be recorded; its chunk stops "
+            "and the reaper returns its rows",
+            row.pk,
+            row.message_id,
+        )
+        raise
+    return "sent"
+
+
 def reminders_send(*, reminder_ids: list[int], claim_token: str, now: datetime | None = None) -> dict[str, int]:
     """Send the rows of one claim over one SMTP connection and record each outcome.
 
     Each row is taken just before it is sent (a conditional update on its claim token), so a
     row reaped and claimed again elsewhere is left to that claim; the session is read again for
-    each row, so a change committed meanwhile is honoured."""
-    from meetings.mail import reminder_message
-
+    each row, so a change committed meanwhile is honoured. Database trouble before a row is sent
+    puts it back to pending; the record of an accepted mail is retried on a fresh connection, and
+    if the database stays away longer than REMINDER_DB_RETRY_SECONDS the chunk stops with its
+    rows in flight, for the reaper: the accepted one is then sent again, with its Message-ID."""
     outcome = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    patience = _DatabasePatience()
     recipients: dict[int, set[int]] = {}  # per session, read once per chunk
-    rows = Reminder.objects.filter(pk__in=reminder_ids, claim_token=claim_token).select_related("person")
-    connection = get_connection(fail_silently=False)
+    mine = Reminder.objects.filter(pk__in=reminder_ids, claim_token=claim_token)
+    rows = patience.run(lambda: list(mine.select_related("person").order_by("pk")))
+    smtp = get_connection(fail_silently=False)
     try:
-        for row in rows.order_by("pk"):
+        for row in rows:
             moment = now or timezone.now()
-            mine = Reminder.objects.filter(pk=row.pk, state=ReminderState.SENDING, claim_token=claim_token)
-            if not mine.update(claimed_at=moment):
-                outcome["skipped"] += 1  # reaped meanwhile: another claim has it now
-                continue
-            session = Session.objects.select_related("committee").get(pk=row.session_id)
-            row.session = session
-            if session.pk not in recipients:
-                recipients[session.pk] = {person.pk for person in reminder_recipients(session=session)}
-            if reason := _still_wanted(row, session, moment, recipients[session.pk]):
-                due = row.due_at
-                if reason == ReminderState.PENDING:  # follow the session to its new time
-                    due = session.starts_at - timedelta(minutes=row.offset_minutes)
-                mine.update(state=reason, claimed_at=None, claim_token="", due_at=due, next_attempt_at=due)
-                outcome["skipped"] += 1
-                continue
-            try:
-                message = reminder_message(row, connection=connection)
-            except Exception as exc:  # a row that cannot be written must not stop the chunk
-                log.exception("reminder %s could not be written", row.pk)
-                mine.update(
-                    state=ReminderState.FAILED,
-                    claimed_at=None,
-                    claim_token="",
-                    last_error=f"Could not write the mail: {type(exc).__name__}: {exc}"[:2000],
-                )
-                outcome["failed"] += 1
-                continue
-            try:
-                connection.open()  # once per chunk: send() then leaves it open for the next row
-                message.send()
-            except SoftTimeLimitExceeded:
-                raise  # the row stays in flight; the reaper returns it
-            except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
-                connection.close()  # a broken connection is not reused
-                error = f"{type(exc).__name__}: {exc}"[:2000]
-                if _temporary(exc) and row.attempts < settings.REMINDER_MAX_ATTEMPTS:
-                    mine.update(
-                        state=ReminderState.PENDING,
-                        next_attempt_at=moment + _backoff(row.attempts),
-                        claimed_at=None,
-                        claim_token="",
-                        last_error=error,
-                    )
-                    outcome["retry"] += 1
-                else:
-                    mine.update(state=ReminderState.FAILED, claimed_at=None, claim_token="", last_error=error)
-                    outcome["failed"] += 1
-                log.warning("reminder %s not sent: %s", row.pk, error)
-                continue
-            mine.update(
-                state=ReminderState.SENT,
-                sent_at=timezone.now(),
-                sent_sequence=session.sequence,
-                claimed_at=None,
-                claim_token="",
-                last_error="",
+            kept = _send_one(
+                row=row, claim_token=claim_token, now=moment, recipients=recipients, smtp=smtp, patience=patience
             )
-            outcome["sent"] += 1
+            outcome[kept] += 1
     finally:
-        connection.close()
+        smtp.close()
     return outcome
 
 

@@ -28,7 +28,7 @@ def _empty_cache():
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="an exclusion constraint only PostgreSQL holds; CI runs the suite on PostgreSQL too",
+    reason="needs PostgreSQL (an exclusion constraint, or its backends to end); CI runs the suite on PostgreSQL too",
 )
 
 

@@ -193,7 +193,8 @@ def test_a_file_with_wrong_columns_is_refused_with_the_columns_expected_and_no_t
     assert (_errors(trial), "confirm_form" in trial.context) == ([], False)
     html = trial.content.decode()
     assert ("Traceback" in html, "site-packages" in html, ".py" in html) == (False, False, False)
-    trial = _upload(client, MEMBERSHIPS, b"person,committee,role,delegation,start_date,seat\nAna,chile-peru,member,CL,2026-01-05,1\n", "m.csv", CSV)
+    wrong = b"person,committee,role,delegation,start_date,seat\nAna,chile-peru,member,CL,2026-01-05,1\n"
+    trial = _upload(client, MEMBERSHIPS, wrong, "m.csv", CSV)
     assert _page_errors(trial) == [
         "The file's first row must name its columns, from: person, committee, role, delegation, start_date, "
         "end_date. Unknown: seat."

@@ -93,16 +93,20 @@ def committees_editable(*, access: Access, queryset: QuerySet | None = None) -> 
 
 def _ties() -> tuple[tuple[QuerySet, str, str], ...]:
     """Each kind of row that ties a person to a committee, as (rows, the person's column, the
-    path to the committee): a seat, an invitation to a session, an agenda item they present.
+    path to the committee): a seat, an invitation to a session, an agenda item they present, and a
+    reminder or notice of its sessions (planned or sent: a cancellation may still follow one, and
+    goes to the address on record, whoever seated them).
 
     The meetings app's models are reached through Person's reverse relations, so that this module
     does not import them."""
     invitations = Person._meta.get_field("invitations").related_model
     presentations = Person._meta.get_field("presented_items").related_model
+    reminders = Person._meta.get_field("reminders").related_model
     return (
         (Membership.objects.all(), "person_id", "committee_id"),
         (invitations.objects.all(), "person_id", "session__committee_id"),
         (presentations.objects.filter(presenter__isnull=False), "presenter_id", "session__committee_id"),
+        (reminders.objects.all(), "person_id", "session__committee_id"),
     )
 
 

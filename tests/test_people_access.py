@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from committees.models import Membership, Person
 from meetings.models import Reminder
@@ -373,3 +374,27 @@ def test_a_secretariat_cannot_seat_the_other_delegations_person_for_its_own(worl
         "person": ["You can only seat people of your delegation's country; an administrator can seat others."]
     }
     assert list(world.peruvian.memberships.values_list("delegation", flat=True)) == ["PE"]
+
+
+def test_a_person_another_committee_has_reminded_stays_out_of_reach_after_their_seat_ends(world, smtp):  # noqa: F811
+    """B's member was reminded, then B removes their seat: they are still B's to tell of a
+    cancellation, so A's secretariat still cannot see them, and the notice reaches their address."""
+    from meetings.choices import ReminderState
+    from meetings.services import session_cancel
+
+    victim, address = world.chilean_on_b, world.chilean_on_b.email
+    victim.reminders.update(state=ReminderState.SENT)
+    victim.memberships.all().delete()
+    url = f"/admin/committees/person/{victim.pk}/change/"
+    attacker = admin_client(world, "own")
+    assert attacker.get(url).status_code == UNSEEN
+    assert attacker.post(url, _person_form(victim, email="taken@attacker.example")).status_code == UNSEEN
+    assert admin_client(world, "b").get(url).context["has_change_permission"] is True
+    session_cancel(session=world.b_session)
+    due = timezone.now() + timedelta(minutes=5)
+    with time_machine.travel(due, tick=False):
+        ids, token = reminders_claim(now=due)
+        outcome = reminders_send(reminder_ids=ids, claim_token=token, now=due)
+    assert outcome == {"sent": 1, "retry": 0, "failed": 0, "skipped": 0}  # the only one reminded so far
+    assert smtp.envelopes == [(smtp.envelopes[0][0], [address])]
+    assert smtp.messages[0]["Subject"].strip() == f"Cancelada: {world.b.name_es}, sesión 1 — Lithium tariffs"

@@ -200,3 +200,31 @@ def test_a_file_with_wrong_columns_is_refused_with_the_columns_expected_and_no_t
         "end_date. Unknown: seat."
     ]
     assert (Person.objects.count(), Membership.objects.count()) == (0, 0)
+
+
+def test_a_forged_confirmation_cannot_name_another_file():
+    """The confirmation names the upload it confirms: any name but an upload's is refused, and
+    the file it names is neither read nor removed."""
+    import tempfile
+    from pathlib import Path
+
+    user = secretariat_of(CommitteeFactory(slug="chile-peru"), "CL")
+    client = Client()
+    client.force_login(user)
+    secret = Path(tempfile.gettempdir()) / "not-an-upload.txt"
+    secret.write_text("full_name,country\nTOP SECRET,CL\n")
+    try:
+        for name in (secret.name, str(secret), "../secret_key", "0" * 31, "0" * 32):
+            response = client.post(
+                f"{PEOPLE}process_import/",
+                {"import_file_name": name, "original_file_name": "people.csv", "format": CSV, "resource": "0"},
+            )
+            assert (response.status_code, "TOP SECRET" in response.content.decode()) == (400, False), name
+        assert secret.read_text() == "full_name,country\nTOP SECRET,CL\n"
+    finally:
+        secret.unlink()
+    # A real upload is still confirmed, once.
+    trial = _upload(client, PEOPLE, PEOPLE_CSV.encode().split(b"Rosa")[0], "people.csv", CSV)
+    assert _confirm(client, PEOPLE, trial).status_code == 302
+    assert list(Person.objects.values_list("full_name", flat=True)) == ["Elizabeth Astete"]
+    assert _confirm(client, PEOPLE, trial).status_code == 400  # the upload is gone once imported

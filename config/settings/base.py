@@ -323,6 +323,8 @@ SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 # Importing needs the add permission on the model; what each row may touch is checked per row.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+# An upload waits for its confirmation under a random name, never a path the form could choose.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "tracker.import_files.ImportFileStorage"
 # Exports are written by tracker.spreadsheets, which keeps text whole and inert (a leading
 # apostrophe before =, +, -, @, tab or CR) and numbers as numbers. The library's own escape,
 # which drops a leading "=", stays on only for a format that does not go through it.

@@ -398,3 +398,18 @@ def test_a_person_another_committee_has_reminded_stays_out_of_reach_after_their_
     assert outcome == {"sent": 1, "retry": 0, "failed": 0, "skipped": 0}  # the only one reminded so far
     assert smtp.envelopes == [(smtp.envelopes[0][0], [address])]
     assert smtp.messages[0]["Subject"].strip() == f"Cancelada: {world.b.name_es}, sesión 1 — Lithium tariffs"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"app_label": "committees", "model_name": "person", "field_name": "memberships"},
+        {"app_label": "meetings", "model_name": "session", "field_name": "reminders"},
+        {"app_label": "committees", "model_name": "person", "field_name": "full_name"},
+        {"app_label": "committees", "model_name": "membership", "field_name": "nope"},
+        {"app_label": "nowhere", "model_name": "person", "field_name": "person"},
+        {"app_label": "committees"},
+    ],
+)
+def test_an_autocomplete_for_a_field_no_form_has_is_refused(world, query):
+    assert admin_client(world, "own").get("/admin/autocomplete/", query).status_code == 403

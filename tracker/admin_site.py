@@ -8,12 +8,14 @@ import math
 
 from axes.helpers import get_cool_off
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -105,6 +107,24 @@ class TrackerAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         # A session that skipped the second factor where one is due is treated as not staff.
         return super().has_permission(request) and second_factor_satisfied(request.user)
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        return FieldAutocompleteView.as_view(admin_site=self)(request)
+
+
+class FieldAutocompleteView(AutocompleteJsonView):
+    """Django's autocomplete, refusing (403) a field that is not a form's foreign key, such as a
+    reverse relation named in the query string, which Django's own view answers with a 500."""
+
+    def process_request(self, request: HttpRequest):
+        model_name, app_label = request.GET.get("model_name", ""), request.GET.get("app_label", "")
+        try:
+            field = apps.get_model(app_label, model_name)._meta.get_field(request.GET.get("field_name", ""))
+        except (LookupError, ValueError, FieldDoesNotExist) as exc:
+            raise PermissionDenied from exc
+        if not getattr(field, "concrete", False) or not field.is_relation:
+            raise PermissionDenied
+        return super().process_request(request)
 
 
 class SuperuserOnlyAdminMixin:

@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -21,7 +20,7 @@ from committees.admin_access import ScopedAdminMixin, ScopedInlineMixin
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Invitee, Reminder, Session
 from meetings.reminders import reminders_plan, reminders_retry_failed, reminders_send_now
-from meetings.resources import SessionExportResource
+from meetings.resources import sessions_csv_table, sessions_for_export, sessions_workbook_tables
 from meetings.selectors import (
     SessionProposal,
     month_neighbours,
@@ -567,13 +566,7 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
         for line in refused:
             self.message_user(request, line, messages.ERROR)
 
-    def _export(self, request, queryset, file_format) -> HttpResponse:
-        sessions = queryset.select_related("committee").prefetch_related(
-            Prefetch("agenda_items", queryset=AgendaItem.objects.select_related("presenter").order_by("position"))
-        )
-        # Native values: the session number stays a number; text is guarded by the format.
-        dataset = SessionExportResource().export(queryset=sessions.order_by("starts_at", "pk"), force_native_type=True)
-        data = file_format.export_data(dataset)
+    def _download(self, data: str | bytes, file_format) -> HttpResponse:
         response = HttpResponse(data, content_type=file_format.get_content_type())
         stamp = timezone.now().strftime("%Y-%m-%d")
         response["Content-Disposition"] = f'attachment; filename="sessions-{stamp}.{file_format.get_extension()}"'
@@ -581,11 +574,16 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
 
     @admin.action(description=_("Export the selected sessions with their agendas (CSV)"), permissions=["view"])
     def export_csv(self, request, queryset) -> HttpResponse:
-        return self._export(request, queryset, SpreadsheetCSV())
+        # The action's queryset is the admin's, so it holds only sessions the user may see.
+        table = sessions_csv_table(sessions=sessions_for_export(sessions=queryset))
+        file_format = SpreadsheetCSV()
+        return self._download(file_format.export_data(table), file_format)
 
     @admin.action(description=_("Export the selected sessions with their agendas (XLSX)"), permissions=["view"])
     def export_xlsx(self, request, queryset) -> HttpResponse:
-        return self._export(request, queryset, SpreadsheetXLSX())
+        tables = sessions_workbook_tables(sessions=sessions_for_export(sessions=queryset))
+        file_format = SpreadsheetXLSX()
+        return self._download(file_format.export_book(tables), file_format)
 
     @admin.action(description=_("Cancel the selected sessions"), permissions=["change"])
     def cancel_sessions(self, request, queryset) -> None:

@@ -1,6 +1,7 @@
 """A real SMTP server (aiosmtpd) for tests, which can be told to refuse."""
 
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -36,10 +37,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def smtp(settings):
-    """An SMTP server on a free local port, with Django's mail pointed at it."""
-    inbox = Inbox()
+@contextmanager
+def smtp_server(inbox: Inbox, settings):
+    """`inbox` served on a free local port, with Django's mail pointed at it."""
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -47,5 +47,14 @@ def smtp(settings):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 5
-    yield inbox
-    controller.stop()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(settings):
+    """An SMTP server on a free local port, with Django's mail pointed at it."""
+    with smtp_server(Inbox(), settings) as inbox:
+        yield inbox

@@ -17,7 +17,7 @@ from django.utils import timezone
 from committees.models import Membership, Person
 from meetings.models import Reminder
 from meetings.reminders import reminders_claim, reminders_send
-from tests.admin_forms import empty_inlines
+from tests.admin_forms import person_form
 from tests.api import user_in
 from tests.smtp import smtp  # noqa: F401 - the fixture
 from tests.world import PEOPLE, admin_client, api_client
@@ -64,21 +64,6 @@ CHANGE = {
 CELLS = [(role, name) for role in STAFF for name in PEOPLE]
 
 
-def _person_form(person: Person, **changes) -> dict:
-    return {
-        "full_name": person.full_name,
-        "position": person.position,
-        "organisation": person.organisation,
-        "country": person.country.code,
-        "email": person.email,
-        "preferred_language": person.preferred_language,
-        "timezone": person.timezone,
-        "receives_reminders": "on",
-        **empty_inlines("memberships"),
-        **changes,
-    }
-
-
 def _contact(person: Person) -> tuple:
     person.refresh_from_db()
     return (person.full_name, person.email, person.receives_reminders)
@@ -95,7 +80,7 @@ def test_each_role_opens_and_changes_exactly_the_people_it_may(world, role, name
         assert page.context["has_change_permission"] == (expected == SAVED)
         assert (person.email in page.content.decode()) is True  # contact data is read where the person is seen
     before = _contact(person)
-    data = _person_form(person, email="taken@attacker.example")
+    data = person_form(person, email="taken@attacker.example")
     del data["receives_reminders"]  # unticked
     response = client.post(url, data)
     assert response.status_code == expected
@@ -311,10 +296,10 @@ def test_a_secretariat_of_both_committees_changes_the_person_who_sits_on_both(wo
     client = Client()
     client.force_login(both)
     url = f"/admin/committees/person/{world.shared.pk}/change/"
-    assert client.post(url, _person_form(world.shared, email="new@cl.example")).status_code == SAVED
+    assert client.post(url, person_form(world.shared, email="new@cl.example")).status_code == SAVED
     assert _contact(world.shared)[1] == "new@cl.example"
     # Moving them to another country would take them out of both secretariats' reach: refused.
-    refused = client.post(url, _person_form(world.shared, country="PE"))
+    refused = client.post(url, person_form(world.shared, country="PE"))
     assert refused.context["adminform"].form.errors == OWN_DELEGATION
     assert world.shared.country.code == "CL"
 
@@ -329,8 +314,8 @@ def test_another_committees_member_cannot_be_hijacked_and_their_reminder_reaches
     address = victim.email
     url = f"/admin/committees/person/{victim.pk}/change/"
     assert attacker.get(url).status_code == UNSEEN
-    assert attacker.post(url, _person_form(victim, email="taken@attacker.example")).status_code == UNSEEN
-    unticked = _person_form(victim)
+    assert attacker.post(url, person_form(victim, email="taken@attacker.example")).status_code == UNSEEN
+    unticked = person_form(victim)
     del unticked["receives_reminders"]
     assert attacker.post(url, unticked).status_code == UNSEEN
     assert victim.pk not in _autocomplete(attacker, "committees", "membership", "person")
@@ -388,7 +373,7 @@ def test_a_person_another_committee_has_reminded_stays_out_of_reach_after_their_
     url = f"/admin/committees/person/{victim.pk}/change/"
     attacker = admin_client(world, "own")
     assert attacker.get(url).status_code == UNSEEN
-    assert attacker.post(url, _person_form(victim, email="taken@attacker.example")).status_code == UNSEEN
+    assert attacker.post(url, person_form(victim, email="taken@attacker.example")).status_code == UNSEEN
     assert admin_client(world, "b").get(url).context["has_change_permission"] is True
     session_cancel(session=world.b_session)
     due = timezone.now() + timedelta(minutes=5)

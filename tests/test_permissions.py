@@ -15,6 +15,7 @@ from icalendar import Calendar
 
 from committees.models import Committee, Membership, Person
 from meetings.models import Reminder, Session
+from tests.admin_forms import person_form
 from tests.api import token_client
 from tests.factories import AgendaItemFactory, MembershipFactory, PersonFactory, SessionFactory
 from tests.world import PEOPLE, ROLES, admin_client, admin_url, api_client
@@ -271,28 +272,11 @@ def test_admin_lists_hold_exactly_the_permitted_rows(world, role):
     assert reminders.count() == (18 if role == "administrator" else 9)  # three members × three offsets each
 
 
-def _person_form(person: Person, **changes) -> dict:
-    from tests.admin_forms import empty_inlines
-
-    return {
-        "full_name": person.full_name,
-        "position": person.position,
-        "organisation": person.organisation,
-        "country": person.country.code,
-        "email": person.email,
-        "preferred_language": person.preferred_language,
-        "timezone": person.timezone,
-        "receives_reminders": "on",
-        **empty_inlines("memberships"),
-        **changes,
-    }
-
-
 def test_a_secretariat_edits_its_own_delegations_people_only(world):
     own = admin_client(world, "own")
     saved = own.post(
         admin_url(world, "/admin/committees/person/{chilean}/change/"),
-        _person_form(world.chilean, full_name="Renamed"),
+        person_form(world.chilean, full_name="Renamed"),
     )
     assert saved.status_code == 302
     world.chilean.refresh_from_db()
@@ -302,7 +286,7 @@ def test_a_secretariat_edits_its_own_delegations_people_only(world):
     assert (page.context["has_change_permission"], page.context["has_view_permission"]) == (False, True)
     refused = own.post(
         admin_url(world, "/admin/committees/person/{peruvian}/change/"),
-        _person_form(world.peruvian, full_name="Renamed"),
+        person_form(world.peruvian, full_name="Renamed"),
     )
     assert refused.status_code == 403
     world.peruvian.refresh_from_db()
@@ -312,7 +296,7 @@ def test_a_secretariat_edits_its_own_delegations_people_only(world):
 def test_a_secretariat_cannot_move_a_person_or_membership_to_the_other_delegation(world):
     own = admin_client(world, "own")
     response = own.post(
-        admin_url(world, "/admin/committees/person/{chilean}/change/"), _person_form(world.chilean, country="PE")
+        admin_url(world, "/admin/committees/person/{chilean}/change/"), person_form(world.chilean, country="PE")
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
@@ -481,7 +465,7 @@ def test_a_person_seated_for_the_other_delegation_is_read_only_to_a_secretariat(
     seat = MembershipFactory(committee=world.a, person=world.lone_chilean, delegation="PE")
     url = f"/admin/committees/person/{world.lone_chilean.pk}/change/"
     form = {
-        **_person_form(world.lone_chilean),
+        **person_form(world.lone_chilean),
         **formset(
             "memberships",
             [

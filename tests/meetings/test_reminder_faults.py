@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone
@@ -28,7 +27,7 @@ from meetings.services import session_create, session_update
 from meetings.tasks import scan_due_reminders
 from tests.conftest import postgresql_only
 from tests.factories import CommitteeFactory, MembershipFactory, PersonFactory
-from tests.smtp import Inbox, free_port
+from tests.smtp import Inbox, smtp_server
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 START = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
@@ -51,16 +50,8 @@ class HookedInbox(Inbox):
 
 @pytest.fixture
 def smtp(settings):
-    inbox = HookedInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    yield inbox
-    controller.stop()
+    with smtp_server(HookedInbox(), settings) as inbox:
+        yield inbox
 
 
 class Outage:

@@ -21,6 +21,7 @@ class CalendarFeedView(ICalendarViewMixin, APIView):
 
     @extend_schema(
         summary="A personal calendar subscription",
+        operation_id="calendar_ics_retrieve",
         description="The sessions as iCalendar, for calendar apps that cannot send a token: the secret "
         "address (from the admin, revocable) is the credential. Takes the session list's filters.",
         auth=[],

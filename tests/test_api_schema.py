@@ -2,12 +2,14 @@
 
 import json
 import os
+from types import SimpleNamespace
 
 import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from openapi_python_client.parser.properties.enum_property import EnumProperty
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -16,6 +18,7 @@ from config.wsgi import application
 from meetings.models import Session
 from tests.api import user_in
 from tests.factories import AgendaItemFactory, CommitteeFactory, SessionFactory
+from tracker.api.fields import TIMEZONE_NAME_PATTERN
 from tracker.api.throttling import TokenRateThrottle
 from tracker.schedule import schedule_changed
 from tracker.tokens import api_token_create
@@ -196,3 +199,106 @@ def test_swagger_ui_works_offline(client):
     page = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "https://" not in page and "http://cdn" not in page
+
+
+def _schema_document(client) -> dict:
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _enums(node, where: str = "") -> dict[str, list]:
+    """Every enum in the document, by where it is."""
+    found = {}
+    if isinstance(node, dict):
+        if "enum" in node:
+            found[where] = node["enum"]
+        for key, value in node.items():
+            found.update(_enums(value, f"{where}/{key}"))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.update(_enums(value, f"{where}/{index}"))
+    return found
+
+
+def _enum_identifiers_collide(values: list) -> bool:
+    """Whether openapi-python-client would give two of these values one Python identifier."""
+    info = SimpleNamespace(module_name="enum", name="Enum")
+    try:
+        return len(EnumProperty.values_from_list(values, info, [])) != len(values)
+    except ValueError:  # the generator's own refusal: "Duplicate key ... in enum"
+        return True
+
+
+def test_enum_identifier_check_catches_aliases_of_one_zone():
+    assert (_enum_identifiers_collide(["GMT0", "GMT+0", "GMT-0"]), _enum_identifiers_collide(["a-b", "a_b"])) == (
+        True,
+        True,
+    )
+    assert _enum_identifiers_collide(["America/Lima", "America/Santiago", "UTC"]) is False
+
+
+@pytest.mark.django_db
+def test_every_enum_has_distinct_identifiers_and_zones_are_strings(client):
+    document = _schema_document(client)
+    enums = _enums(document)
+    assert {where for where, values in enums.items() if _enum_identifiers_collide(values)} == set()
+    assert set(document["components"]["schemas"]) >= {"CountryEnum", "RoleEnum", "SessionStatusEnum"}
+    assert "TimezoneEnum" not in document["components"]["schemas"]
+    zone = document["components"]["schemas"]["SessionWriteRequest"]["properties"]["timezone"]
+    assert zone == {
+        "type": "string",
+        "maxLength": 64,
+        "minLength": 1,
+        "pattern": TIMEZONE_NAME_PATTERN,
+        "example": "America/Santiago",
+        "description": "IANA zone of the venue by its region's name, e.g. America/Santiago, or UTC; old aliases "
+        "such as US/Eastern are refused.",
+    }
+    assert document["components"]["schemas"]["PatchedSessionPatchRequest"]["properties"]["timezone"] == zone
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_its_success_and_its_errors(client):
+    document = _schema_document(client)
+    operations = {op["operationId"]: op for item in document["paths"].values() for op in item.values()}
+    assert {name: sorted(op["responses"]) for name, op in operations.items()} == {
+        "agenda_items_list": ["200", "304", "400", "401", "404", "429"],
+        "agenda_items_retrieve": ["200", "304", "401", "404", "429"],
+        "committees_list": ["200", "304", "400", "401", "404", "429"],
+        "committees_retrieve": ["200", "304", "401", "404", "429"],
+        "sessions_list": ["200", "304", "400", "401", "404", "429"],
+        "sessions_create": ["201", "400", "401", "403", "409", "422", "429"],
+        "sessions_ics_list": ["200", "304", "400", "401", "404", "429"],
+        "sessions_retrieve": ["200", "304", "401", "404", "429"],
+        "sessions_partial_update": ["200", "400", "401", "403", "404", "409", "429"],
+        "sessions_destroy": ["204", "400", "401", "403", "404", "409", "429"],
+        "sessions_ics_retrieve": ["200", "304", "401", "404", "429"],
+        "sessions_deleted_list": ["200", "304", "400", "401", "404", "429"],
+        "calendar_ics_retrieve": ["200", "304", "400", "404", "429"],
+    }
+    # Each answer says what it means; each error body is one of the two shared shapes.
+    undescribed = {
+        (name, code)
+        for name, op in operations.items()
+        for code, answer in op["responses"].items()
+        if not answer.get("description")
+    }
+    error_bodies = {
+        (code, media, body["schema"].get("$ref"))
+        for op in operations.values()
+        for code, answer in op["responses"].items()
+        if code >= "400"
+        for media, body in answer["content"].items()
+    }
+    assert (undescribed, error_bodies) == (
+        set(),
+        {("400", "application/json", "#/components/schemas/FieldErrors")}
+        | {
+            (code, "application/json", "#/components/schemas/ErrorDetail")
+            for code in ("401", "403", "404", "409", "422", "429")
+        },
+    )
+    assert {name: op["tags"] for name, op in operations.items() if name.startswith("sessions")} == {
+        name: ["sessions"] for name in operations if name.startswith("sessions")
+    }

@@ -1,5 +1,6 @@
 """Form fields for times and zones, shared by every admin form."""
 
+import copy
 from datetime import datetime
 
 from django import forms
@@ -8,7 +9,15 @@ from django.forms.models import InlineForeignKeyField, construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from tracker.durations import offsets_format, offsets_parse
-from tracker.timezones import ACCEPTED_YEARS, LocalTimeError, make_aware_strict, timezone_names, to_wall_clock
+from tracker.timezones import (
+    ACCEPTED_YEARS,
+    LocalTimeError,
+    make_aware_strict,
+    timezone_is_legacy,
+    timezone_names,
+    to_wall_clock,
+)
+from tracker.validators import validate_timezone_name
 
 
 class WallClockInput(forms.DateTimeInput):
@@ -67,10 +76,33 @@ def instant_to_wall_clock(value: datetime | None, zone_name: str) -> datetime | 
     return to_wall_clock(value, zone_name) if value is not None else None
 
 
+class TimeZoneSelect(forms.Select):
+    """The offered zones, plus a stored one no longer offered (an old alias such as US/Eastern):
+    shown as it is, so that saving the form never replaces it unseen with the first zone listed."""
+
+    def optgroups(self, name, value, attrs=None):
+        offered = {str(choice) for choice, _label in self.choices}
+        kept = [(item, item) for item in value if item and item not in offered]
+        if not kept:
+            return super().optgroups(name, value, attrs)
+        widget = copy.copy(self)
+        widget.choices = [*kept, *self.choices]
+        return super(TimeZoneSelect, widget).optgroups(name, value, attrs)
+
+
 class TimeZoneField(forms.ChoiceField):
+    """A zone from tracker.timezones.timezone_names(); an old alias is refused with the name to use."""
+
+    widget = TimeZoneSelect
+
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("choices", lambda: [(name, name) for name in timezone_names()])
         super().__init__(**kwargs)
+
+    def validate(self, value) -> None:
+        if value and timezone_is_legacy(value):
+            validate_timezone_name(value)
+        super().validate(value)
 
 
 class ReminderOffsetsField(forms.CharField):

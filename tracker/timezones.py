@@ -13,8 +13,11 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache
+from importlib import resources
+from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
 # Times are accepted within these years; further out, moving between zones can overflow.
@@ -60,9 +63,75 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+# The one name kept for Coordinated Universal Time (a session with no venue, a server's clock).
+UTC_NAME = "UTC"
+# Zones that are UTC under another name: Etc/UTC, Etc/GMT and their links (Zulu, GMT0 ...).
+_UNIVERSAL_ZONES = frozenset({"Etc/UTC", "Etc/GMT"})
+
+
+def _tz_database_file(filename: str) -> str:
+    """A text file of the time-zone database that zoneinfo reads: from the first directory on
+    zoneinfo.TZPATH that has it, else from the tzdata package, as zoneinfo looks zones up."""
+    for root in zoneinfo.TZPATH:
+        path = Path(root) / filename
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return resources.files("tzdata").joinpath("zoneinfo", filename).read_text(encoding="utf-8")
+
+
 @cache
 def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
+    """The zones a person may choose, sorted: the regions of the IANA list of zones by country
+    (zone.tab, e.g. America/Lima), and UTC. Old aliases (US/Eastern, Europe/Kiev, GMT0),
+    fixed offsets (Etc/GMT+5) and the server's own clock (localtime, Factory) are not among them."""
+    regions = {
+        line.split("\t")[2]
+        for line in _tz_database_file("zone.tab").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    return tuple(sorted((regions & zoneinfo.available_timezones()) | {UTC_NAME}))
+
+
+@cache
+def _canonical_names() -> frozenset[str]:
+    return frozenset(timezone_names())
+
+
+@cache
+def _links() -> dict[str, str]:
+    """Every link of the database (`L target name` lines of tzdata.zi): name → the zone it names."""
+    links = {}
+    for line in _tz_database_file("tzdata.zi").splitlines():
+        if line.startswith("L "):
+            _kind, target, name = line.split()
+            links[name] = target
+    return links
+
+
+def timezone_is_canonical(name: str) -> bool:
+    return name in _canonical_names()
+
+
+def timezone_is_legacy(name: str) -> bool:
+    """A name zoneinfo knows that is not offered: an alias, a fixed offset or the server's clock."""
+    return not timezone_is_canonical(name) and (name in _links() or name in zoneinfo.available_timezones())
+
+
+def timezone_canonical_name(name: str) -> str | None:
+    """The offered name of the clock `name` stands for: itself when offered, the region an old
+    alias links to (US/Eastern → America/New_York, GMT0 → UTC), or None (unknown names, fixed
+    offsets, localtime)."""
+    links = _links()
+    target = name
+    for _step in range(len(links) + 1):  # a link may name another link; the database has no cycles
+        if timezone_is_canonical(target):
+            return target
+        if target in _UNIVERSAL_ZONES:
+            return UTC_NAME
+        if target not in links:
+            return None
+        target = links[target]
+    return None
 
 
 def ensure_aware(value: datetime) -> datetime:
@@ -140,3 +209,24 @@ class Clock:
 def capital_clocks(value: datetime) -> list[Clock]:
     """The instant on the clocks of the capitals staff always see (settings.CAPITAL_CLOCKS)."""
     return [Clock(label=label, local=to_zone(value, name)) for label, name in settings.CAPITAL_CLOCKS]
+
+
+def staff_zone() -> tzinfo:
+    """The clock staff read the admin on: the zone active for the request (TIME_ZONE; staff have
+    no zone of their own)."""
+    return django_timezone.get_current_timezone()
+
+
+def format_for_staff(value: datetime, *, with_capitals: bool = False) -> str:
+    """An instant as staff read it, on their clock with its zone named: `2026-11-30 10:00
+    UTC-05:00 (America/Lima)`; `with_capitals` adds the capitals' clocks other than that one:
+    `... · Santiago 2026-11-30 12:00 UTC-03:00`."""
+    clock = staff_zone()
+    others = [str(capital) for capital in capital_clocks(value) if capital.zone_name != str(clock)]
+    return " · ".join([format_in_zone(value, clock), *(others if with_capitals else [])])
+
+
+def format_on_session_clocks(value: datetime, venue_zone: tzinfo | str) -> str:
+    """A session's time on the venue's clock and on both capitals' clocks: `2025-12-01 10:00
+    UTC-03:00 (America/Santiago) · Lima 2025-12-01 08:00 UTC-05:00 · Santiago 2025-12-01 10:00 UTC-03:00`."""
+    return " · ".join([format_in_zone(value, venue_zone), *(str(capital) for capital in capital_clocks(value))])

@@ -376,9 +376,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operation ids and tags from the path after /api/v1/ (`sessions_list`, tag `sessions`).
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tracker.api.schema.add_response_headers",
+        "tracker.api.schema.share_error_schemas",
+        "tracker.api.schema.describe_successes",
     ],
     "ENUM_NAME_OVERRIDES": {
         "SessionStatusEnum": "meetings.choices.SessionStatus",

@@ -10,9 +10,9 @@ from committees.models import Committee, Person
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Session, SessionTombstone
 from meetings.services import agenda_length_validate
-from tracker.api.fields import AwareDateTimeField, SlugLookupField
+from tracker.api.fields import AwareDateTimeField, SlugLookupField, TimeZoneNameField
 from tracker.api.serializers import RefusesServerSetFields
-from tracker.timezones import timezone_names, to_zone
+from tracker.timezones import to_zone
 
 
 def rfc3339(value, zone_name: str | None = None) -> str:
@@ -157,8 +157,11 @@ class SessionWriteSerializer(RefusesServerSetFields, serializers.Serializer):
     status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
     starts_at = AwareDateTimeField()
     ends_at = AwareDateTimeField()
-    timezone = serializers.ChoiceField(
-        choices=[(name, name) for name in timezone_names()], help_text=_("IANA zone of the venue.")
+    timezone = TimeZoneNameField(
+        help_text=_(
+            "IANA zone of the venue by its region's name, e.g. America/Santiago, or UTC; old aliases such as "
+            "US/Eastern are refused."
+        )
     )
     venue = serializers.CharField(max_length=300)
     host_country = CountryField()

@@ -86,6 +86,49 @@ def add_response_headers(result, generator, request, public):
     return result
 
 
+_SUCCESSES = {
+    ("get", "200", True): "A page of results: `count`, `next` and `previous` pages, and the `results`.",
+    ("get", "200", False): "The object asked for.",
+    ("post", "201", False): "Created; the body is the new object as it now reads.",
+    ("patch", "200", False): "Changed; the body is the object as it now reads.",
+}
+
+
+def describe_successes(result, generator, request, public):
+    """drf-spectacular post-processing hook: a description for each success answer that a view
+    gives as a bare serializer (which drf-spectacular leaves without one)."""
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            for code, response in operation.get("responses", {}).items():
+                if response.get("description"):
+                    continue
+                schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+                paged = schema.get("$ref", "").startswith("#/components/schemas/Paginated")
+                response["description"] = _SUCCESSES.get((method, code, paged), "")
+    return result
+
+
+_SHARED_SCHEMAS = {"ErrorDetail": DETAIL, "FieldErrors": FIELD_ERRORS}
+
+
+def share_error_schemas(result, generator, request, public):
+    """drf-spectacular post-processing hook: the error bodies as two named components, so that a
+    generated client has one `ErrorDetail` and one `FieldErrors` type instead of one per answer;
+    and errors as JSON only, which they are on calendars too (tracker.api.views.ICalendarViewMixin)."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if code >= "400" and "application/json" in content:
+                    response["content"] = content = {"application/json": content["application/json"]}
+                for media in content.values():
+                    for name, shape in _SHARED_SCHEMAS.items():
+                        if media.get("schema") == shape:
+                            media["schema"] = {"$ref": f"#/components/schemas/{name}"}
+    result.setdefault("components", {}).setdefault("schemas", {}).update(_SHARED_SCHEMAS)
+    return result
+
+
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,

@@ -29,7 +29,13 @@ from committees.choices import Role
 from committees.models import Committee, Membership, Person, StaffAssignment
 from committees.resources import MembershipResource, PersonResource
 from committees.services import membership_conflicts, membership_save, memberships_save
-from tracker.admin import AuditedAdmin, ConflictSafeAdminMixin, NotFoundUnlessVisibleMixin, ScheduleChangeAdminMixin
+from tracker.admin import (
+    AuditedAdmin,
+    ConflictSafeAdminMixin,
+    NotFoundUnlessVisibleMixin,
+    ScheduleChangeAdminMixin,
+    instant_display,
+)
 from tracker.durations import offsets_format
 from tracker.forms import ReminderOffsetsField, RuleCheckedModelForm, TimeZoneField
 from tracker.models import UserPreferences
@@ -374,8 +380,9 @@ class MembershipAdmin(
 class StaffAssignmentAdmin(AuditedAdmin):
     """Who works for which committee and delegation; managed by administrators."""
 
-    list_display = ("user", "committee", "delegation", "created_at")
+    list_display = ("user", "committee", "delegation", "created")
     list_filter = ("committee", ("delegation", CountryFilter))
+    created = instant_display("created_at", description=_("created"))
     list_select_related = ("user", "committee")
     search_fields = ("user__username", "user__email", "committee__slug")
     autocomplete_fields = ("user", "committee")
@@ -404,6 +411,12 @@ class TrackerUserAdmin(NotFoundUnlessVisibleMixin, UserAdmin):
     permissions one by one; administrators give roles (groups) and assignments."""
 
     inlines = (UserPreferencesInline, StaffAssignmentInline)
+    # The dates are read, with their zone, never typed.
+    fieldsets = (*UserAdmin.fieldsets[:-1], (_("Important dates"), {"fields": ("last_login_time", "joined")}))
+    readonly_fields = ("last_login_time", "joined")
+    last_login_time = instant_display("last_login", description=_("last login"))
+    joined = instant_display("date_joined", description=_("date joined"))
+    object_history_template = "tracker/admin/action_history.html"
 
     def get_queryset(self, request):
         # A superuser's account (password, second factor) is managed by superusers alone.

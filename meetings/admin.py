@@ -40,7 +40,7 @@ from meetings.services import (
     session_save,
     session_validate,
 )
-from tracker.admin import AuditedAdmin, ConflictSafeAdminMixin
+from tracker.admin import AuditedAdmin, ConflictSafeAdminMixin, clock_readings_cell, instant_display
 from tracker.forms import (
     ReminderOffsetsField,
     RuleCheckedModelForm,
@@ -50,7 +50,15 @@ from tracker.forms import (
     wall_clock_to_instant,
 )
 from tracker.spreadsheets import SpreadsheetCSV, SpreadsheetXLSX
-from tracker.timezones import LIMA, SANTIAGO, capital_clocks, format_in_zone, to_zone, utc_offset_label
+from tracker.timezones import (
+    LIMA,
+    SANTIAGO,
+    capital_clocks,
+    format_in_zone,
+    format_on_session_clocks,
+    to_zone,
+    utc_offset_label,
+)
 
 
 def by_session_committee(*, access: Access, queryset, editable: bool = False):
@@ -285,8 +293,10 @@ class ReminderInline(ScopedInlineMixin, admin.TabularInline):
     visible = by_session_committee
     model = Reminder
     extra = 0
-    fields = ("person", "kind", "offset_minutes", "state", "due_at", "sent_at", "attempts", "last_error")
+    fields = ("person", "kind", "offset_minutes", "state", "due", "sent", "attempts", "last_error")
     readonly_fields = fields
+    due = instant_display("due_at", description=_("due"), with_capitals=True)
+    sent = instant_display("sent_at", description=_("sent"), with_capitals=True)
     ordering = ("due_at", "pk")
     can_delete = False
     verbose_name_plural = _("reminders (planned and sent)")
@@ -379,7 +389,9 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
     date_hierarchy = "starts_at"
     ordering = ("-starts_at",)
     actions = ("cancel_sessions", "postpone_sessions", "mark_sessions_held", "export_csv", "export_xlsx")
-    readonly_fields = ("clocks", "sequence", "created_at", "updated_at")
+    readonly_fields = ("clocks", "sequence", "created", "changed")
+    created = instant_display("created_at", description=_("created"))
+    changed = instant_display("updated_at", description=_("last changed"))
 
     def get_fieldsets(self, request, obj=None):
         when = ["starts_at", "ends_at", "timezone"] + (["clocks"] if obj else [])
@@ -387,11 +399,16 @@ class SessionAdmin(ConflictSafeAdminMixin, ScopedAdminMixin, AuditedAdmin):
             (None, {"fields": ["committee", "number", "title", "title_en", "description", "description_en", "status"]}),
             (_("When and where"), {"fields": [*when, "venue", "host_country"]}),
             (_("Reminders"), {"fields": ["reminder_offsets"]}),
-            (_("Record"), {"fields": ["sequence", "created_at", "updated_at"], "classes": ["collapse"]}),
+            (_("Record"), {"fields": ["sequence", "created", "changed"], "classes": ["collapse"]}),
         )
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields + (("committee",) if obj else ())
+
+    def history_instant_text(self, *, field: str, version, value) -> str:
+        if field in ("starts_at", "ends_at") and value is not None:
+            return format_on_session_clocks(value, version.timezone)
+        return super().history_instant_text(field=field, version=version, value=value)
 
     def _planned_after(self, request) -> SessionProposal | None:
         """`?plan_after=<id>`: the next session after that one, proposed (and kept for the request)."""
@@ -652,11 +669,12 @@ class ReminderAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = (
         "person",
         "session",
+        "session_starts",
         "kind",
         "offset_minutes",
         "state",
-        "due_at",
-        "sent_at",
+        "due",
+        "sent",
         "attempts",
         "last_error",
     )
@@ -670,21 +688,31 @@ class ReminderAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("person__full_name", "person__email", "session__title", "message_id")
     date_hierarchy = "due_at"
     actions = ("send_now", "retry_failed")
-    readonly_fields = (
+    fields = readonly_fields = (
         "session",
+        "session_starts",
         "person",
         "kind",
         "offset_minutes",
-        "due_at",
+        "due",
         "state",
         "attempts",
-        "next_attempt_at",
-        "claimed_at",
-        "sent_at",
+        "next_attempt",
+        "claimed",
+        "sent",
         "sent_sequence",
         "last_error",
         "message_id",
     )
+    object_history_template = "tracker/admin/action_history.html"
+    due = instant_display("due_at", description=_("due"), with_capitals=True)
+    next_attempt = instant_display("next_attempt_at", description=_("next attempt"), with_capitals=True)
+    claimed = instant_display("claimed_at", description=_("claimed"), with_capitals=True)
+    sent = instant_display("sent_at", description=_("sent"), with_capitals=True)
+
+    @admin.display(description=_("session starts"), ordering="session__starts_at")
+    def session_starts(self, obj: Reminder) -> str:
+        return clock_readings_cell(format_on_session_clocks(obj.session.starts_at, obj.session.timezone))
 
     def has_add_permission(self, request) -> bool:
         return False

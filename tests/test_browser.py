@@ -306,3 +306,77 @@ def test_a_member_reads_the_schedule_in_both_languages_subscribes_and_downloads(
 
     assert browser.problems == []
     assert ics.startswith("BEGIN:VCALENDAR") and f"UID:{session.uid}" in ics
+
+
+def test_staff_read_every_time_of_the_reminder_log_and_a_sessions_history_with_its_zone(live_server, browser_settings):
+    from datetime import UTC, datetime
+
+    from playwright.sync_api import sync_playwright
+
+    from meetings.choices import ReminderState
+    from meetings.models import Reminder
+    from tests.zoned_times import unzoned_times
+
+    browser_settings.TIME_ZONE = "America/Lima"
+    committee = CommitteeFactory(slug="chile-peru")
+    member = MembershipFactory(committee=committee, delegation="CL").person
+    session = SessionFactory(committee=committee, number=1, starts_at=datetime(2026, 11, 30, 15, 0, tzinfo=UTC))
+    planned = (
+        (24 * 60, datetime(2026, 11, 29, 15, 0, tzinfo=UTC), datetime(2026, 11, 29, 15, 1, tzinfo=UTC)),
+        (60, datetime(2026, 11, 30, 14, 0, tzinfo=UTC), None),
+    )
+    for offset, due, sent_at in planned:
+        Reminder.objects.create(
+            session=session,
+            person=member,
+            offset_minutes=offset,
+            due_at=due,
+            next_attempt_at=due,
+            state=ReminderState.SENT if sent_at else ReminderState.PENDING,
+            sent_at=sent_at,
+            message_id=f"<{offset}@tracker.test>",
+        )
+    user = User.objects.create_superuser(username="chief", password=PASSWORD, email="chief@example.org")
+    session.starts_at, session.ends_at = (
+        datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+        datetime(2026, 12, 1, 17, 0, tzinfo=UTC),
+    )
+    session._history_user = user
+    session.save()
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    key, step, t0, digits = device.bin_key, device.step, device.t0, device.digits
+
+    with sync_playwright() as playwright:
+        browser = Browser(playwright, live_server.url)
+        page = browser.page
+        try:
+            browser.visit("/admin/login/?next=/admin/", screenshot="40-times-login")
+            page.fill("#id_username", "chief")
+            page.fill("#id_password", PASSWORD)
+            page.fill("#id_otp_token", f"{totp(key, step=step, t0=t0, digits=digits):06d}")
+            page.click("input[type=submit]")
+            page.wait_for_url(f"{live_server.url}/admin/")
+            browser.visit("/admin/meetings/reminder/", screenshot="41-reminder-log")
+            log = page.inner_text("#content")
+            due_cells = page.locator("#result_list td.field-due").all_inner_texts()
+            browser.visit(f"/admin/meetings/session/{session.pk}/history/", screenshot="42-session-history")
+            history = page.inner_text("#content")
+            page.locator("#change-history a").first.click()
+            page.wait_for_selector(".history-version")
+            page.locator("fieldset.collapse summary").click()  # the folded record: created and changed
+            browser.settle(ready=".field-changed", screenshot="43-session-version")
+            version = page.inner_text("#content")
+        finally:
+            browser.browser.close()
+
+    assert browser.problems == []
+    # Two rows: the session's start on three clocks, due on two, and the sent one's time on two.
+    assert unzoned_times(log) == (2 * 3 + 2 * 2 + 2, [])
+    assert due_cells == [
+        "2026-11-29 10:00 UTC-05:00 (America/Lima) · Santiago 2026-11-29 12:00 UTC-03:00",
+        "2026-11-30 09:00 UTC-05:00 (America/Lima) · Santiago 2026-11-30 11:00 UTC-03:00",
+    ]
+    # Two versions' dates, and the start and end before and after the move on three clocks.
+    assert unzoned_times(history) == (2 + 2 * 2 * 3, [])
+    # The version's date; start and end on three clocks; created and changed.
+    assert unzoned_times(version) == (1 + 2 * 3 + 2, [])

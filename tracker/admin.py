@@ -1,21 +1,28 @@
-"""The staff site's name and the mixin that turns late service errors into messages."""
+"""The staff site's name, the mixins its admins share, and how they show instants (always with
+their zone)."""
+
+import re
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from tracker.models import ApiToken, CalendarFeed
 from tracker.roles import is_administrator
 from tracker.schedule import schedule_changed
+from tracker.timezones import format_for_staff, staff_zone
 from tracker.tokens import (
     api_token_expiry_check,
     api_token_issue,
@@ -27,6 +34,53 @@ from tracker.tokens import (
 admin.site.site_header = _("Binational committee tracker")
 admin.site.site_title = _("Committee tracker")
 admin.site.index_title = _("Secretariat")
+
+
+# One clock's reading, `2026-11-30 10:00 UTC-05:00`, as tracker.timezones writes it.
+_READING = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC[+-]\d{2}:\d{2}")
+
+
+def clock_readings_cell(text: str) -> SafeString:
+    """A text of clock readings for an admin cell, each reading kept on one line (a narrow column
+    then breaks between the readings and the zone names, never inside a date or a time)."""
+    pieces, start = [], 0
+    for match in _READING.finditer(text):
+        pieces += [("{}", text[start : match.start()]), ('<span class="nowrap">{}</span>', match.group())]
+        start = match.end()
+    pieces.append(("{}", text[start:]))
+    return format_html_join("", "{}", ((format_html(template, piece),) for template, piece in pieces))
+
+
+def instant_display(field: str, *, description, with_capitals: bool = False):
+    """A column or read-only field for an admin: the model's instant `field` on the staff clock,
+    its zone named (format_for_staff), sorted by the field; the admin's dash when empty.
+    Assign it under a name that is not the field's own (Django would show the field instead)."""
+
+    @admin.display(description=description, ordering=field)
+    def display(model_admin, obj) -> str:
+        value = getattr(obj, field)
+        if value is None:
+            return model_admin.get_empty_value_display()
+        return clock_readings_cell(format_for_staff(value, with_capitals=with_capitals))
+
+    return display
+
+
+class ZonedHistoryContext(HistoricalRecordContextHelper):
+    """The changes listed in a record's history, with each instant as `instant_text` writes it for
+    the version it belongs to, whole: an instant cut short could lose its zone."""
+
+    def __init__(self, model, historical_record, *, instant_text) -> None:
+        super().__init__(model, historical_record)
+        self.instant_text = instant_text
+
+    def context_for_delta_changes(self, delta) -> list[dict]:
+        context = super().context_for_delta_changes(delta)
+        for change, entry in zip(delta.changes, context, strict=True):
+            if isinstance(self.model._meta.get_field(change.field), models.DateTimeField):
+                entry["old"] = self.instant_text(field=change.field, version=delta.old_record, value=change.old)
+                entry["new"] = self.instant_text(field=change.field, version=delta.new_record, value=change.new)
+        return context
 
 
 class ConflictSafeAdminMixin:
@@ -83,7 +137,11 @@ class NotFoundUnlessVisibleMixin:
 class AuditedAdmin(SimpleHistoryAdmin):
     """The change history of each record, kept by django-simple-history, for administrators only
     (the view permission on the historical model); it is read, never reverted from. A record the
-    user cannot see has no history for them either (404, as the record)."""
+    user cannot see has no history for them either (404, as the record). Every instant on the
+    history pages names its zone."""
+
+    object_history_list_template = "tracker/admin/object_history_list.html"
+    object_history_form_template = "tracker/admin/object_history_form.html"
 
     def _seen(self, request, object_id) -> None:
         if is_administrator(request.user):
@@ -99,7 +157,28 @@ class AuditedAdmin(SimpleHistoryAdmin):
         self._seen(request, object_id)
         if request.method != "GET":
             raise PermissionDenied
+        if not (str(object_id).isdigit() and str(version_id).isdigit()):
+            raise Http404(_("There is no such record, or it is not yours to see."))
+        history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+        version = get_object_or_404(
+            history.select_related("history_user"), **{self.model._meta.pk.attname: object_id, "history_id": version_id}
+        )
+        params = {"time": format_for_staff(version.history_date), "user": version.history_user}
+        version_line = (
+            _("This is the record as it stood after the change of %(time)s by %(user)s.") % params
+            if version.history_user
+            else _("This is the record as it stood after the change of %(time)s.") % params
+        )
+        extra_context = {**(extra_context or {}), "version_line": version_line}
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record) -> ZonedHistoryContext:
+        return ZonedHistoryContext(self.model, historical_record, instant_text=self.history_instant_text)
+
+    def history_instant_text(self, *, field: str, version, value) -> str:
+        """How the history's list of changes shows the instant `value` of `field` in `version`
+        (a historical record): on the staff clock; an admin may show a field on other clocks."""
+        return self.get_empty_value_display() if value is None else format_for_staff(value)
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
@@ -128,9 +207,13 @@ class ApiTokenForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "expires_at" in self.fields:
             days = settings.API_TOKEN_MAX_DAYS
-            self.fields["expires_at"].help_text = ngettext(
-                "At most %(days)d day from now.", "At most %(days)d days from now.", days
-            ) % {"days": days}
+            self.fields["expires_at"].help_text = " ".join(
+                [
+                    ngettext("At most %(days)d day from now.", "At most %(days)d days from now.", days)
+                    % {"days": days},
+                    _("The time is on the %(zone)s clock.") % {"zone": staff_zone()},
+                ]
+            )
 
     def clean(self) -> dict:
         cleaned_data = super().clean()
@@ -146,19 +229,25 @@ class ApiTokenForm(forms.ModelForm):
 @admin.register(ApiToken)
 class ApiTokenAdmin(OwnKeysAdmin):
     form = ApiTokenForm
-    list_display = ("key_id", "name", "user", "scope", "expires_at", "created_at", "last_used_at", "revoked_at")
+    list_display = ("key_id", "name", "user", "scope", "expires", "created", "last_used", "revoked")
     list_filter = ("scope", ("revoked_at", admin.EmptyFieldListFilter))
     list_select_related = ("user",)
     search_fields = ("name", "key_id", "user__username")
     actions = ("revoke",)
 
+    expires = instant_display("expires_at", description=_("expires"))
+    created = instant_display("created_at", description=_("created"))
+    last_used = instant_display("last_used_at", description=_("last used"))
+    revoked = instant_display("revoked_at", description=_("revoked"))
+
     def get_fields(self, request, obj=None):
-        made = ("user", "name", "scope", "expires_at")
-        return made if obj is None else (*made, "key_id", "created_at", "last_used_at", "revoked_at")
+        if obj is None:
+            return ("user", "name", "scope", "expires_at")
+        return ("user", "name", "scope", "expires", "key_id", "created", "last_used", "revoked")
 
     def get_readonly_fields(self, request, obj=None):
         # A token keeps the user, scope and expiry it was made with: anything else is a new token.
-        made = ("user", "scope", "expires_at", "key_id", "created_at", "last_used_at", "revoked_at")
+        made = ("user", "scope", "expires", "key_id", "created", "last_used", "revoked")
         return () if obj is None else made
 
     def save_model(self, request, obj, form, change) -> None:
@@ -182,17 +271,20 @@ class ApiTokenAdmin(OwnKeysAdmin):
 
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(OwnKeysAdmin):
-    list_display = ("user", "address", "created_at", "revoked_at")
+    list_display = ("user", "address", "created", "revoked")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     list_select_related = ("user",)
     search_fields = ("user__username", "key_id")
     actions = ("revoke",)
 
+    created = instant_display("created_at", description=_("created"))
+    revoked = instant_display("revoked_at", description=_("revoked"))
+
     def get_fields(self, request, obj=None):
-        return ("user",) if obj is None else ("user", "address", "created_at", "revoked_at")
+        return ("user",) if obj is None else ("user", "address", "created", "revoked")
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("user", "address", "created_at", "revoked_at")
+        return () if obj is None else ("user", "address", "created", "revoked")
 
     def save_model(self, request, obj, form, change) -> None:
         if change:

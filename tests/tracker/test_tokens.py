@@ -219,7 +219,9 @@ def test_admin_refuses_an_expiry_past_the_limit(admin_client):
         "expires_at_1": "12:00",
     }
     page = admin_client.get("/admin/tracker/apitoken/add/")
-    assert page.context["adminform"].form.fields["expires_at"].help_text == "At most 730 days from now."
+    assert page.context["adminform"].form.fields["expires_at"].help_text == (
+        "At most 730 days from now. The time is on the America/Lima clock."
+    )
     for day, time in (("9999-12-31", "12:00:00"), ("2028-03-01", "10:31:00")):
         refused = admin_client.post("/admin/tracker/apitoken/add/", {**form, "expires_at_0": day, "expires_at_1": time})
         assert (refused.status_code, refused.context["adminform"].form.errors) == (200, TOO_LONG)

@@ -8,7 +8,8 @@ TIME_OF_DAY = re.compile(
     r"(?<![\d:+\-])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])|\b\d{1,2}(?::\d{2})?\s?[ap]\.\s?m\.|\b(?:midnight|noon|medianoche|mediodía)\b",
     re.IGNORECASE,
 )
-ZONE_AFTER = re.compile(r"\s?UTC[+\-]\d{2}:\d{2}")
+# "10:00 UTC-05:00", or an RFC 3339 offset as other packages' records write it ("10:00:05.12+00:00").
+ZONE_AFTER = re.compile(r"\s?UTC[+\-]\d{2}:\d{2}|(?:\.\d+)?(?:[+\-]\d{2}:\d{2}|Z\b)")
 # The admin's month calendar labels its compact capital clocks with the capital's name instead.
 CAPITAL_BEFORE = re.compile(r"(?:Lima|Santiago) $")
 

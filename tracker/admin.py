@@ -66,6 +66,35 @@ def instant_display(field: str, *, description, with_capitals: bool = False):
     return display
 
 
+def zoned_admin(admin_class: type[admin.ModelAdmin], model: type[models.Model]) -> type[admin.ModelAdmin]:
+    """`admin_class` (another package's) with each of `model`'s datetimes that it shows read-only
+    or in its list shown through `instant_display`, so every time on the staff site names its zone."""
+    instants = {
+        field.name: field.verbose_name
+        for field in model._meta.get_fields()
+        if isinstance(field, models.DateTimeField) and (not field.editable or field.name in admin_class.readonly_fields)
+    }
+    listed = {name for name in instants if name in admin_class.list_display}
+
+    def swap(names, among) -> list:
+        return [f"{name}_zoned" if name in among else name for name in names]
+
+    class Zoned(admin_class):
+        list_display = swap(admin_class.list_display, listed)
+        readonly_fields = swap(admin_class.readonly_fields, instants)
+
+        def get_fieldsets(self, request, obj=None):
+            return [
+                (title, {**options, "fields": swap(options["fields"], instants)})
+                for title, options in super().get_fieldsets(request, obj)
+            ]
+
+    for name, label in instants.items():
+        setattr(Zoned, f"{name}_zoned", instant_display(name, description=label))
+    Zoned.__name__ = Zoned.__qualname__ = admin_class.__name__
+    return Zoned
+
+
 class ZonedHistoryContext(HistoricalRecordContextHelper):
     """The changes listed in a record's history, with each instant as `instant_text` writes it for
     the version it belongs to, whole: an instant cut short could lose its zone."""

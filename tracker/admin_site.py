@@ -154,12 +154,27 @@ def authenticator_admin_for_superusers(*, site: admin.AdminSite) -> None:
     from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    class SuperuserTOTPDeviceAdmin(SuperuserOnlyAdminMixin, TOTPDeviceAdmin):
+    from tracker.admin import zoned_admin
+
+    class SuperuserTOTPDeviceAdmin(SuperuserOnlyAdminMixin, zoned_admin(TOTPDeviceAdmin, TOTPDevice)):
         pass
 
     if site.is_registered(TOTPDevice):
         site.unregister(TOTPDevice)
     site.register(TOTPDevice, SuperuserTOTPDeviceAdmin)
+
+
+def sign_in_logs_zoned(*, site: admin.AdminSite) -> None:
+    """django-axes's sign-in attempt and log pages, with every time naming its zone."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from tracker.admin import zoned_admin
+
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        if site.is_registered(model):
+            model_admin = type(site.get_model_admin(model))
+            site.unregister(model)
+            site.register(model, zoned_admin(model_admin, model))
 
 
 def lockout_response(

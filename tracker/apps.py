@@ -25,6 +25,7 @@ class TrackerAdminConfig(admin_apps.AdminConfig):
 
     def ready(self) -> None:
         super().ready()
-        from tracker.admin_site import authenticator_admin_for_superusers
+        from tracker.admin_site import authenticator_admin_for_superusers, sign_in_logs_zoned
 
         authenticator_admin_for_superusers(site=self.module.site)
+        sign_in_logs_zoned(site=self.module.site)

@@ -17,8 +17,10 @@ $(VENV)/.base-installed: requirements/base.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements/base.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(PY)
+$(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt tests/contract/node/package-lock.json | $(PY)
 	$(PY) -m pip install --quiet -r requirements/base.txt -r requirements/dev.txt
+	@# ical.js, the calendar reader of the contract tests (tests/contract), pinned by its lock file.
+	cd tests/contract/node && npm ci --no-audit --no-fund --silent
 	touch $(VENV)/.base-installed $@
 
 ## make run: migrate, load the demo committee, create the admin login, start web + worker + beat.

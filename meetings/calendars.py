@@ -3,18 +3,34 @@
 One VEVENT per session with a stable UID and the session's SEQUENCE, so a moved or cancelled
 session replaces its old entry. DTSTAMP and LAST-MODIFIED come from the session's last change,
 so an unchanged schedule gives the same bytes. Every text value goes through the library,
-which escapes line breaks: no text can add a property or a component."""
+which escapes line breaks: no text can add a property or a component.
+
+Times are on the venue's clock with a VTIMEZONE written from the time-zone database
+(tracker.ical_zones), which readers that never look the TZID up resolve as we do; a time the
+venue's clock shows twice (the hour repeated when summer time ends) is written in UTC instead."""
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event
 
+from committees.models import Committee
 from meetings.choices import SessionStatus
 from meetings.models import Session
-from tracker.timezones import capital_clocks, format_in_zone, to_utc, to_zone
+from tracker.ical_zones import vtimezone
+from tracker.timezones import (
+    LocalTimeProblem,
+    capital_clocks,
+    format_in_zone,
+    local_time_problem,
+    to_utc,
+    to_wall_clock,
+    to_zone,
+    zone,
+)
 
 ICS = "text/calendar; charset=utf-8"
 
@@ -62,6 +78,19 @@ def last_change(session: Session):
     return max([session.updated_at, session.committee.updated_at, *presenters])
 
 
+def session_page_url(session: Session) -> str:
+    """The absolute address of the session's page on the schedule."""
+    return settings.SITE_URL.rstrip("/") + reverse("session-page", kwargs={"pk": session.pk})
+
+
+def event_time(value: datetime, zone_name: str) -> datetime:
+    """`value` on the venue's clock, or in UTC where that clock shows the same time twice: a
+    repeated local time names two instants, and readers pick different ones."""
+    if local_time_problem(to_wall_clock(value, zone_name), zone(zone_name)) is LocalTimeProblem.AMBIGUOUS:
+        return to_utc(value)
+    return to_zone(value, zone_name)
+
+
 def session_event(session: Session) -> Event:
     changed = to_utc(last_change(session))
     event = Event()
@@ -70,13 +99,32 @@ def session_event(session: Session) -> Event:
     event.add("dtstamp", changed)
     event.add("created", to_utc(session.created_at))
     event.add("last-modified", changed)
-    event.add("dtstart", to_zone(session.starts_at, session.timezone))
-    event.add("dtend", to_zone(session.ends_at, session.timezone))
+    event.add("dtstart", event_time(session.starts_at, session.timezone))
+    event.add("dtend", event_time(session.ends_at, session.timezone))
     event.add("summary", _one_line_breaks(f"{session.committee.display_name}: {session.display_title}"))
     event.add("location", _one_line_breaks(f"{session.venue}, {session.host_country.name}"))
     event.add("status", _STATUS[SessionStatus(session.status)])
     event.add("description", session_description(session))
+    event.add("url", session_page_url(session))
     return event
+
+
+def feed_name(committees: Iterable[Committee]) -> str:
+    """A calendar's name: its committees' names, in the reader's language."""
+    return " — ".join(sorted(committee.display_name for committee in committees)) or _("Committee sessions")
+
+
+def timezones_add(calendar: Calendar) -> None:
+    """A VTIMEZONE for each zone the events name, with the rules of their dates and a year on
+    either side (so that feeds stay small)."""
+    events = calendar.walk("VEVENT")
+    instants = [to_utc(event[key].dt) for event in events for key in ("DTSTART", "DTEND") if key in event]
+    if not instants:
+        return
+    first, last = min(instants).date() - timedelta(days=366), max(instants).date() + timedelta(days=366)
+    names = sorted(calendar.get_used_tzids())  # a time in UTC names no zone: it ends in Z
+    # Ahead of the events: some readers resolve a time with the zones read so far.
+    calendar.subcomponents[:0] = [vtimezone(name, first=first, last=last) for name in names]
 
 
 def sessions_calendar(sessions: Iterable[Session], *, name: str) -> bytes:
@@ -85,20 +133,13 @@ def sessions_calendar(sessions: Iterable[Session], *, name: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", _one_line_breaks(name))
-    first: date | None = None
-    last: date | None = None
+    calendar.calendar_name = _one_line_breaks(name)  # NAME (RFC 7986) and X-WR-CALNAME
     for session in sessions:
         calendar.add_component(session_event(session))
-        first = min(first or session.starts_at.date(), session.starts_at.date())
-        last = max(last or session.ends_at.date(), session.ends_at.date())
-    if first is not None:
-        # VTIMEZONE rules only for the years the events need, so feeds stay small.
-        calendar.add_missing_timezones(first_date=first - timedelta(days=366), last_date=last + timedelta(days=366))
+    if calendar.walk("VEVENT"):
+        timezones_add(calendar)
     else:
         # RFC 5545 wants at least one component; an empty schedule still names its zone (the
         # same bytes every time: the rules of one fixed year).
-        calendar.add_component(
-            Timezone.from_tzid(settings.TIME_ZONE, first_date=date(2025, 1, 1), last_date=date(2026, 1, 1))
-        )
+        calendar.add_component(vtimezone(settings.TIME_ZONE, first=date(2025, 1, 1), last=date(2026, 1, 1)))
     return calendar.to_ical()

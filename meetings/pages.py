@@ -220,7 +220,7 @@ def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
         return session
     response = schedule_response(
         request,
-        build=lambda: sessions_calendar([session], name=session.display_title),
+        build=lambda: sessions_calendar([session], name=session.committee.display_name),
         content_type=ICS,
         variant=get_language() or "",
     )

@@ -17,7 +17,7 @@ from meetings.api.serializers import (
     SessionWriteSerializer,
     TombstoneSerializer,
 )
-from meetings.calendars import ICS, sessions_calendar
+from meetings.calendars import ICS, feed_name, sessions_calendar
 from meetings.models import AgendaItem, Session
 from meetings.selectors import session_tombstones, sessions_visible, sessions_with_agenda
 from meetings.services import session_create, session_delete, session_update
@@ -197,15 +197,18 @@ def sessions_calendar_response(request, *, user):
     schedule cache."""
     access = access_for(user)
     sessions = sessions_visible(access=access)
+    committees = committees_visible(access=access)  # the feed is named after them
     if request.query_params:  # most subscriptions send none: no form to build then
         filterset = SessionFilter(request.query_params, queryset=sessions)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         sessions = filterset.qs
+        if filterset.form.cleaned_data.get("committee"):
+            committees = committees.filter(slug=filterset.form.cleaned_data["committee"])
     with in_readers_language(user):
         return schedule_response(
             request,
-            build=lambda: sessions_calendar(sessions, name=_("Committee sessions")),
+            build=lambda: sessions_calendar(sessions, name=feed_name(committees)),
             content_type=ICS,
             variant=f"{access.key}|{get_language()}",  # titles and labels are in the reader's language
         )
@@ -220,6 +223,8 @@ CALENDAR_RESPONSES = {
 class SessionsCalendarView(ICalendarViewMixin, APIView):
     @extend_schema(
         summary="Sessions as iCalendar",
+        operation_id="sessions_ics_list",
+        tags=["sessions"],
         description="The same filters as the session list; one VEVENT per session.",
         parameters=[*conditional_parameters(), *filter_parameters(SessionFilter)],
         responses=CALENDAR_RESPONSES,
@@ -231,6 +236,7 @@ class SessionsCalendarView(ICalendarViewMixin, APIView):
 class SessionCalendarView(ICalendarViewMixin, APIView):
     @extend_schema(
         summary="One session as iCalendar",
+        operation_id="sessions_ics_retrieve",
         parameters=conditional_parameters(),
         responses={(200, "text/calendar"): CALENDAR_RESPONSES[(200, "text/calendar")], **errors(READ_ONE)},
     )
@@ -241,7 +247,7 @@ class SessionCalendarView(ICalendarViewMixin, APIView):
 
         def build() -> bytes:
             session = get_object_or_404(sessions_visible(access=access), pk=pk)
-            return sessions_calendar([session], name=session.display_title)
+            return sessions_calendar([session], name=session.committee.display_name)
 
         with in_readers_language(request.user):
             return schedule_response(request, build=build, content_type=ICS, variant=f"{access.key}|{get_language()}")

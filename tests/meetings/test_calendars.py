@@ -1,12 +1,16 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.test import Client
 from icalendar import Calendar
 
-from meetings.models import Session
+from meetings.mail import invitation
+from meetings.models import Reminder, Session
 from meetings.services import session_cancel, session_update
-from tests.api import administrator, reader, token_client
-from tests.factories import AgendaItemFactory, CommitteeFactory, SessionFactory
+from tests.api import administrator, reader, reader_of, token_client
+from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
+from tracker.ical_zones import vtimezone
+from tracker.models import UserPreferences
 from tracker.schedule import schedule_changed
 from tracker.tokens import calendar_feed_create, calendar_feed_revoke
 
@@ -29,6 +33,10 @@ def test_feed_has_one_event_per_session_on_both_sides_of_a_dst_change():
     assert (response.status_code, response["Content-Type"]) == (200, "text/calendar; charset=utf-8")
     calendar = Calendar.from_ical(response.content)
     assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["America/Santiago"]
+    # The zone's rules for the events' dates and a year on either side, ahead of the events.
+    assert calendar.subcomponents[0].to_ical() == (
+        vtimezone("America/Santiago", first=date(2025, 4, 2), last=date(2027, 4, 6)).to_ical()
+    )
     events = _events(response.content)
     assert [str(event["UID"]) for event in events] == [before.uid, after.uid]
     starts = [event.decoded("DTSTART") for event in events]
@@ -121,6 +129,7 @@ def test_hostile_text_cannot_add_a_property_or_an_event():
             "LOCATION",
             "STATUS",
             "DESCRIPTION",
+            "URL",
         }
     hostile = _events(content)[0]
     assert str(hostile["SUMMARY"]) == (
@@ -193,3 +202,122 @@ def test_postponed_session_is_cancelled_at_its_old_time():
     event = _events(reader().get(f"/api/v1/sessions/{session.pk}.ics").content)[0]
     assert (str(event["STATUS"]), event["SEQUENCE"]) == ("CANCELLED", 1)
     assert "Postponed: a new date will be announced." in str(event["DESCRIPTION"]).splitlines()
+
+
+def _reminder(session: Session) -> Reminder:
+    return Reminder(
+        session=session,
+        person=PersonFactory(),
+        due_at=session.starts_at,
+        next_attempt_at=session.starts_at,
+        message_id=f"<{session.pk}@calendars>",
+    )
+
+
+def test_every_event_links_to_its_session_page(settings, admin_client):
+    settings.SITE_URL = "https://committee.example/"
+    session = SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    schedule_changed()
+    page = f"https://committee.example/schedule/sessions/{session.pk}/"
+    sources = {
+        "feed": reader().get("/api/v1/sessions.ics").content,
+        "one": reader().get(f"/api/v1/sessions/{session.pk}.ics").content,
+        "page": admin_client.get(f"/schedule/sessions/{session.pk}.ics").content,
+        "invitation": invitation(_reminder(session)),
+    }
+    assert {source: [str(e["URL"]) for e in _events(content)] for source, content in sources.items()} == {
+        "feed": [page],
+        "one": [page],
+        "page": [page],
+        "invitation": [page],
+    }
+
+
+def _names(content: bytes) -> tuple[str, str]:
+    calendar = Calendar.from_ical(content)
+    return str(calendar["NAME"]), str(calendar["X-WR-CALNAME"])
+
+
+def test_feeds_are_named_after_their_committees_in_the_readers_language(admin_client):
+    migration = CommitteeFactory(
+        slug="migration", name_en="Migration Committee", name_es="Comité de Migración", schedule_published=True
+    )
+    trade = CommitteeFactory(slug="trade", name_en="Border Trade Committee", name_es="Comité de Comercio Fronterizo")
+    session = SessionFactory(committee=migration, starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    SessionFactory(committee=trade, starts_at=datetime(2030, 1, 8, 13, 0, tzinfo=UTC))
+    schedule_changed()
+    both = "Border Trade Committee — Migration Committee"
+    assert _names(reader().get("/api/v1/sessions.ics").content) == (both, both)
+    assert _names(reader().get("/api/v1/sessions.ics", {"committee": "migration"}).content) == (
+        "Migration Committee",
+        "Migration Committee",
+    )
+    assert _names(reader().get(f"/api/v1/sessions/{session.pk}.ics").content) == (
+        "Migration Committee",
+        "Migration Committee",
+    )
+    page = admin_client.get(f"/schedule/sessions/{session.pk}.ics", HTTP_ACCEPT_LANGUAGE="es")
+    assert _names(page.content) == ("Comité de Migración", "Comité de Migración")
+    public = Client().get("/schedule/migration.ics", HTTP_ACCEPT_LANGUAGE="es")
+    assert _names(public.content) == ("Comité de Migración", "Comité de Migración")
+    # A personal address: the committees its owner reads, in the language they chose.
+    spanish = reader_of(migration, trade)
+    UserPreferences.objects.create(user=spanish, language="es")
+    feed = calendar_feed_create(user=spanish)
+    assert _names(Client().get(f"/calendar/{feed.token}.ics", HTTP_ACCEPT_LANGUAGE="en").content) == (
+        "Comité de Comercio Fronterizo — Comité de Migración",
+        "Comité de Comercio Fronterizo — Comité de Migración",
+    )
+    only_trade = calendar_feed_create(user=reader_of(trade))
+    assert _names(Client().get(f"/calendar/{only_trade.token}.ics").content) == (
+        "Border Trade Committee",
+        "Border Trade Committee",
+    )
+    nothing = calendar_feed_create(user=reader_of())
+    assert _names(Client().get(f"/calendar/{nothing.token}.ics").content) == (
+        "Committee sessions",
+        "Committee sessions",
+    )
+
+
+def _event_times(content: bytes) -> list[str]:
+    """The DTSTART and DTEND lines of the events, as written."""
+    lines = content.decode().split("BEGIN:VEVENT", 1)[1].splitlines()
+    return [line for line in lines if line.startswith(("DTSTART", "DTEND"))]
+
+
+def test_a_time_the_venues_clock_shows_twice_is_written_in_utc():
+    """Santiago goes back from 00:00 to 23:00 on 4 April 2026: 23:30 happens at 02:30 and at
+    03:30 UTC, and readers would pick different ones."""
+    committee = CommitteeFactory()
+    before = SessionFactory(
+        committee=committee,
+        starts_at=datetime(2026, 4, 5, 1, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 4, 5, 2, 30, tzinfo=UTC),
+    )
+    across = SessionFactory(
+        committee=committee,
+        starts_at=datetime(2026, 4, 5, 2, 30, tzinfo=UTC),
+        ends_at=datetime(2026, 4, 5, 4, 30, tzinfo=UTC),
+    )
+    schedule_changed()
+    content = reader().get("/api/v1/sessions.ics").content
+    assert _event_times(content) == [
+        "DTSTART;TZID=America/Santiago:20260404T220000",
+        "DTEND:20260405T023000Z",
+        "DTSTART:20260405T023000Z",
+        "DTEND;TZID=America/Santiago:20260405T003000",
+    ]
+    assert [str(e["UID"]) for e in _events(content)] == [before.uid, across.uid]
+    assert _event_times(invitation(_reminder(across))) == [
+        "DTSTART:20260405T023000Z",
+        "DTEND;TZID=America/Santiago:20260405T003000",
+    ]
+
+
+def test_a_session_in_utc_needs_no_zone():
+    SessionFactory(timezone="UTC", starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    schedule_changed()
+    calendar = Calendar.from_ical(reader().get("/api/v1/sessions.ics").content)
+    assert [component.name for component in calendar.subcomponents] == ["VEVENT"]
+    assert calendar.subcomponents[0]["DTSTART"].to_ical() == b"20300107T130000Z"

@@ -36,9 +36,20 @@ MAX_AGENDA_POSITION = 999
 
 
 class ReminderKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
     REMINDER = "reminder", _("Reminder")
+    EXTRA = "extra", _("Reminder sent on request")
     UPDATE = "update", _("Update: session moved")
+    POSTPONEMENT = "postponement", _("Postponement")
     CANCELLATION = "cancellation", _("Cancellation")
+
+
+# Mails that leave the reader expecting the session at the time they show ...
+SESSION_ON_KINDS = frozenset({ReminderKind.INVITATION, ReminderKind.REMINDER, ReminderKind.EXTRA, ReminderKind.UPDATE})
+# ... and mails that tell them it will not take place then.
+SESSION_OFF_KINDS = frozenset({ReminderKind.POSTPONEMENT, ReminderKind.CANCELLATION})
+# Notices that show the whole session as it stands: a reminder due before one goes out adds nothing.
+FULL_NOTICE_KINDS = frozenset({ReminderKind.INVITATION, ReminderKind.UPDATE})
 
 
 class ReminderState(models.TextChoices):

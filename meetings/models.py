@@ -229,8 +229,9 @@ class SessionTombstone(models.Model):
 
 
 class Reminder(TimeStampedModel):
-    """One e-mail to one person about one session: a reminder at an offset before it, or a notice
-    that it moved or was cancelled. The row is the truth; the broker only carries its id."""
+    """One e-mail to one person about one session: an invitation, a reminder at an offset before
+    it (or an extra copy sent on request), or a notice that it changed, was postponed or was
+    cancelled. The row is the truth; the broker only carries its id."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("session"))
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("person"))
@@ -245,6 +246,9 @@ class Reminder(TimeStampedModel):
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     sent_sequence = models.PositiveIntegerField(_("calendar sequence sent"), null=True, blank=True)
+    # The session as this mail showed it (times, zone, venue, agenda), recorded when the SMTP server
+    # accepted it: the "before" of the next change notice to the same person.
+    shown = models.JSONField(_("session as mailed"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
 

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from committees.models import Membership, Person
+from meetings.choices import ReminderKind, ReminderState
 from meetings.models import Reminder
 from meetings.reminders import reminders_claim, reminders_send
 from tests.admin_forms import person_form
@@ -328,7 +329,9 @@ def test_another_committees_member_cannot_be_hijacked_and_their_reminder_reaches
         address,
         "taken@attacker.example",
     }
-    # B's 7-day reminder goes out, to the member's own address.
+    # B's 7-day reminder goes out, to the member's own address (the invitations went out when the
+    # sessions were planned).
+    Reminder.objects.filter(kind=ReminderKind.INVITATION).update(state=ReminderState.SENT)
     due = world.b_session.starts_at - timedelta(days=7)
     with time_machine.travel(due, tick=False):
         ids, token = reminders_claim(now=due)
@@ -364,7 +367,6 @@ def test_a_secretariat_cannot_seat_the_other_delegations_person_for_its_own(worl
 def test_a_person_another_committee_has_reminded_stays_out_of_reach_after_their_seat_ends(world, smtp):  # noqa: F811
     """B's member was reminded, then B removes their seat: they are still B's to tell of a
     cancellation, so A's secretariat still cannot see them, and the notice reaches their address."""
-    from meetings.choices import ReminderState
     from meetings.services import session_cancel
 
     victim, address = world.chilean_on_b, world.chilean_on_b.email
@@ -376,6 +378,8 @@ def test_a_person_another_committee_has_reminded_stays_out_of_reach_after_their_
     assert attacker.post(url, person_form(victim, email="taken@attacker.example")).status_code == UNSEEN
     assert admin_client(world, "b").get(url).context["has_change_permission"] is True
     session_cancel(session=world.b_session)
+    # A's session was announced when planned; B's invitations had not gone out.
+    world.a_session.reminders.filter(kind=ReminderKind.INVITATION).update(state=ReminderState.SENT)
     due = timezone.now() + timedelta(minutes=5)
     with time_machine.travel(due, tick=False):
         ids, token = reminders_claim(now=due)

@@ -310,8 +310,9 @@ REMINDER_CHUNK = env.int("REMINDER_CHUNK", default=20)
 # a row the database failed before it was sent waits this long (doubling per attempt) to retry.
 REMINDER_DB_RETRY_SECONDS = env.int("REMINDER_DB_RETRY_SECONDS", default=30)
 REMINDER_DB_BACKOFF_SECONDS = env.int("REMINDER_DB_BACKOFF_SECONDS", default=5)
-# The address people use to reach this server, for links in e-mails.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The address people use to reach this server, for links in e-mails; by default the local one on
+# PORT (`make run` gives its web, worker and beat processes the same PORT and SITE_URL).
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
 # How long a rendered schedule body stays in the cache; a change makes it unreachable at once anyway.
 SCHEDULE_CACHE_SECONDS = env.int("SCHEDULE_CACHE_SECONDS", default=24 * 3600)
 # How long a new API token lives unless its maker sets another expiry, and the longest any may live.

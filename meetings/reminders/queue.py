@@ -11,8 +11,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from meetings.choices import ReminderState
+from meetings.choices import ReminderKind, ReminderState
 from meetings.models import Reminder
+from meetings.reminders.planning import message_id_new
 
 
 def reminders_reap(*, now: datetime | None = None) -> int:
@@ -87,6 +88,29 @@ def reminders_retry_failed(*, ids: Iterable[int], now: datetime | None = None) -
 
 
 def reminders_send_now(*, ids: Iterable[int], now: datetime | None = None) -> int:
-    """Make pending rows due now (the scanner sends them on its next pass)."""
+    """Send the selected pending rows' mail on the scanner's next pass. A scheduled reminder keeps
+    its time: an extra copy goes out now (one waiting copy per person and session) and the
+    reminder still goes out when it is due. A notice is simply made due now."""
     now = now or timezone.now()
-    return Reminder.objects.filter(pk__in=list(ids), state=ReminderState.PENDING).update(next_attempt_at=now)
+    count = 0
+    with transaction.atomic():
+        rows = Reminder.objects.select_for_update().filter(pk__in=list(ids), state=ReminderState.PENDING)
+        for row in rows.order_by("pk"):
+            count += 1
+            if row.kind != ReminderKind.REMINDER:
+                Reminder.objects.filter(pk=row.pk).update(next_attempt_at=now)
+                continue
+            waiting = Reminder.objects.filter(
+                session_id=row.session_id, person_id=row.person_id, kind=ReminderKind.EXTRA, state=ReminderState.PENDING
+            )
+            if not waiting.update(next_attempt_at=now):
+                Reminder.objects.create(
+                    session_id=row.session_id,
+                    person_id=row.person_id,
+                    kind=ReminderKind.EXTRA,
+                    offset_minutes=row.offset_minutes,
+                    due_at=now,
+                    next_attempt_at=now,
+                    message_id=message_id_new(),
+                )
+    return count

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from meetings.choices import ReminderKind, ReminderState, SessionStatus
 from meetings.models import Reminder, Session
-from meetings.reminders.planning import notice_plan, reminder_recipients
+from meetings.reminders.planning import notice_follow_up, reminder_recipients
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,6 +32,12 @@ BACKOFF_CAP = timedelta(hours=1)
 DATABASE_TROUBLE = (OperationalError, InterfaceError)
 
 
+# The session status a postponement or cancellation notice is about.
+_OFF_STATUS = {ReminderKind.POSTPONEMENT: SessionStatus.POSTPONED, ReminderKind.CANCELLATION: SessionStatus.CANCELLED}
+# Kinds sent only to people who should know of the session now (members, invitees).
+_TO_RECIPIENTS_ONLY = (ReminderKind.INVITATION, ReminderKind.REMINDER, ReminderKind.EXTRA)
+
+
 def _backoff(attempts: int, *, base: timedelta = BACKOFF_BASE) -> timedelta:
     delay = min(base * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
     return delay * random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not secrecy
@@ -39,21 +45,27 @@ def _backoff(attempts: int, *, base: timedelta = BACKOFF_BASE) -> timedelta:
 
 def _still_wanted(row: Reminder, session: Session, now: datetime, recipients: set[int]) -> str | None:
     """Why the row must not be sent now (the session as read just now), or None to send it."""
-    if row.kind == ReminderKind.REMINDER:
+    if row.kind in (ReminderKind.REMINDER, ReminderKind.EXTRA):
         if session.status != SessionStatus.SCHEDULED:
             return ReminderState.CANCELLED
-        if row.due_at != session.starts_at - timedelta(minutes=row.offset_minutes):
-            return ReminderState.PENDING  # the session moved while this row was in flight
+        if row.kind == ReminderKind.REMINDER:
+            if row.due_at != session.starts_at - timedelta(minutes=row.offset_minutes):
+                return ReminderState.PENDING  # the session moved while this row was in flight
+            if row.attempts <= 1 and now > row.due_at + timedelta(minutes=settings.REMINDER_GRACE_MINUTES):
+                return ReminderState.MISSED  # found too late (retries go on until the session starts)
         if now > session.starts_at:
             return ReminderState.MISSED
-        if row.attempts <= 1 and now > row.due_at + timedelta(minutes=settings.REMINDER_GRACE_MINUTES):
-            return ReminderState.MISSED  # found too late (retries go on until the session starts)
-    elif (row.kind == ReminderKind.UPDATE) != (session.status == SessionStatus.SCHEDULED):
-        # an update for a session no longer on, or a cancellation for one that is on again
+    elif row.kind in (ReminderKind.INVITATION, ReminderKind.UPDATE):
+        if session.status != SessionStatus.SCHEDULED:
+            return ReminderState.CANCELLED  # a notice for a session no longer on
+        if row.kind == ReminderKind.INVITATION and now >= session.ends_at:
+            return ReminderState.MISSED
+    elif session.status != _OFF_STATUS[ReminderKind(row.kind)]:
+        # a postponement or cancellation for a session on again, or since cancelled or postponed
         return ReminderState.CANCELLED
     if not row.person.email or not row.person.receives_reminders:
         return ReminderState.CANCELLED
-    if row.kind == ReminderKind.REMINDER and row.person_id not in recipients:
+    if row.kind in _TO_RECIPIENTS_ONLY and row.person_id not in recipients:
         return ReminderState.CANCELLED  # left the committee or the invitation since planning
     return None
 
@@ -105,25 +117,24 @@ def _redate(*, row: Reminder, mine: QuerySet) -> None:
         mine.update(state=ReminderState.PENDING, claimed_at=None, claim_token="", due_at=due, next_attempt_at=due)
 
 
-def _record_sent(*, row: Reminder, mine: QuerySet, sequence: int, now: datetime) -> None:
-    """Record the SMTP server's acceptance. A change committed after the session was read for
-    this mail found the row still in flight and told no one: the person is told here."""
+def _record_sent(*, row: Reminder, mine: QuerySet, sequence: int, shown: dict, now: datetime) -> None:
+    """Record the SMTP server's acceptance and what the mail showed. A change committed after the
+    session was read for this mail found the row still in flight and told no one: the person is
+    told here."""
     with transaction.atomic():
         session = _session_locked(row.session_id)
         recorded = mine.update(
             state=ReminderState.SENT,
             sent_at=timezone.now(),
             sent_sequence=sequence,
+            shown=shown,
             claimed_at=None,
             claim_token="",
             last_error="",
         )
         if not recorded or session.sequence == sequence:
             return  # recorded by an earlier try whose answer was lost, or the mail is up to date
-        if session.status == SessionStatus.SCHEDULED:
-            notice_plan(session=session, person_id=row.person_id, kind=ReminderKind.UPDATE, now=now)
-        elif session.status in (SessionStatus.CANCELLED, SessionStatus.POSTPONED):
-            notice_plan(session=session, person_id=row.person_id, kind=ReminderKind.CANCELLATION, now=now)
+        notice_follow_up(session=session, person_id=row.person_id, told=row.kind, now=now)
 
 
 def _error(exc: Exception, prefix: str = "") -> str:
@@ -132,10 +143,10 @@ def _error(exc: Exception, prefix: str = "") -> str:
 
 def _prepare(
     *, row: Reminder, mine: QuerySet, now: datetime, recipients: dict[int, set[int]], smtp: BaseEmailBackend
-) -> tuple[EmailMessage, int] | str:
-    """The mail for the row and the session sequence it shows, or the outcome key when it is not
-    to be sent. Database trouble propagates: nothing has gone out yet."""
-    from meetings.mail import reminder_message
+) -> tuple[EmailMessage, int, dict] | str:
+    """The mail for the row, the session sequence it shows and what it shows, or the outcome key
+    when it is not to be sent. Database trouble propagates: nothing has gone out yet."""
+    from meetings.mail import reminder_mail
 
     if not mine.update(claimed_at=now):
         return "skipped"  # reaped meanwhile: another claim has it now
@@ -150,7 +161,7 @@ def _prepare(
             mine.update(state=reason, claimed_at=None, claim_token="")
         return "skipped"
     try:
-        return reminder_message(row, connection=smtp), session.sequence
+        mail = reminder_mail(row, connection=smtp)
     except DATABASE_TROUBLE:
         raise
     except Exception as exc:  # a row that cannot be written must not stop the chunk
@@ -158,6 +169,11 @@ def _prepare(
         error = _error(exc, "Could not write the mail: ")
         mine.update(state=ReminderState.FAILED, claimed_at=None, claim_token="", last_error=error)
         return "failed"
+    if row.kind == ReminderKind.UPDATE and mail.before == mail.shown:
+        # changed and changed back before the notice went out: nothing to tell
+        mine.update(state=ReminderState.CANCELLED, claimed_at=None, claim_token="")
+        return "skipped"
+    return mail.message, session.sequence, mail.shown
 
 
 def _finish(*, patience: _DatabasePatience, mine: QuerySet, **fields) -> None:
@@ -190,7 +206,7 @@ def _send_one(
         return "retry"
     if isinstance(prepared, str):
         return prepared
-    message, sequence = prepared
+    message, sequence, shown = prepared
     try:
         smtp.open()  # once per chunk: send() then leaves it open for the next row
         message.send()
@@ -212,7 +228,7 @@ def _send_one(
         _finish(patience=patience, mine=mine, state=ReminderState.FAILED, last_error=_error(exc))
         return "failed"
     try:
-        patience.run(lambda: _record_sent(row=row, mine=mine, sequence=sequence, now=now))
+        patience.run(lambda: _record_sent(row=row, mine=mine, sequence=sequence, shown=shown, now=now))
     except DATABASE_TROUBLE:
         log.error(
             "reminder %s was accepted by the SMTP server as %s but could not be recorded; its chunk stops "

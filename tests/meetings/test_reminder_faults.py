@@ -84,8 +84,12 @@ def _committee(size: int, *, offsets: list[int]):
     return committee
 
 
-def _session(committee, *, starts_at: datetime = START, now: datetime = NOW) -> Session:
-    return session_create(
+def _session(
+    committee, *, starts_at: datetime = START, now: datetime = NOW, invitations: str = ReminderState.SENT
+) -> Session:
+    """A session planned at `now` whose invitations were then sent (or, `invitations` failed, were
+    refused): these tests are about the reminders that follow."""
+    session = session_create(
         committee=committee,
         title="Border coordination",
         starts_at=starts_at,
@@ -95,6 +99,15 @@ def _session(committee, *, starts_at: datetime = START, now: datetime = NOW) -> 
         host_country="PE",
         now=now,
     )
+    sent_at = now + timedelta(minutes=1) if invitations == ReminderState.SENT else None
+    session.reminders.filter(kind=ReminderKind.INVITATION).update(
+        state=invitations, sent_at=sent_at, sent_sequence=session.sequence if sent_at else None
+    )
+    return session
+
+
+def _rows_under_test():
+    return Reminder.objects.exclude(kind=ReminderKind.INVITATION)
 
 
 def _send_due(at: datetime) -> dict[str, int]:
@@ -117,7 +130,7 @@ def _kind_of(message) -> str:
 
 
 def _rows() -> set[tuple]:
-    return set(Reminder.objects.values_list("person__email", "kind", "state", "due_at", "attempts"))
+    return set(_rows_under_test().values_list("person__email", "kind", "state", "due_at", "attempts"))
 
 
 # --- In this process, on either database ------------------------------------------------------
@@ -132,7 +145,7 @@ def test_sent_record_lost_with_its_connection_is_written_again_and_nothing_is_se
         assert _send_due(DAY_BEFORE) == {"sent": 3, "retry": 0, "failed": 0, "skipped": 0}
     assert outage.hits == 1
     assert sorted(m["Message-ID"] for m in smtp.messages) == sorted(
-        Reminder.objects.values_list("message_id", flat=True)
+        _rows_under_test().values_list("message_id", flat=True)
     )
     assert _rows() == {(f"member{n:03}@example.org", "reminder", "sent", DAY_BEFORE, 1) for n in range(3)}
     later = DAY_BEFORE + timedelta(minutes=settings.REMINDER_STUCK_MINUTES + 1)
@@ -146,28 +159,28 @@ def test_database_away_longer_than_the_allowance_leaves_the_chunk_to_the_reaper(
     settings.REMINDER_DB_RETRY_SECONDS = 1
     committee = _committee(2, offsets=[1440])
     _session(committee)
-    first, second = Reminder.objects.order_by("pk")
+    first, second = _rows_under_test().order_by("pk")
     ids, token = reminders_claim(now=DAY_BEFORE)
     outage = Outage(_recording_sent, times=None, error="could not connect to server: Connection refused")
     with connection.execute_wrapper(outage), pytest.raises(OperationalError):
         reminders_send(reminder_ids=ids, claim_token=token, now=DAY_BEFORE)
     assert outage.hits > 1  # tried again on new connections before giving up
     assert [m["Message-ID"] for m in smtp.messages] == [first.message_id]
-    in_flight = set(Reminder.objects.values_list("pk", "state", "claim_token", "claimed_at"))
+    in_flight = set(_rows_under_test().values_list("pk", "state", "claim_token", "claimed_at"))
     assert in_flight == {(first.pk, "sending", token, DAY_BEFORE), (second.pk, "sending", token, DAY_BEFORE)}
     later = DAY_BEFORE + timedelta(minutes=settings.REMINDER_STUCK_MINUTES + 1)
     with time_machine.travel(later, tick=False):
         assert reminders_reap(now=later) == 2
     assert _send_due(later) == {"sent": 2, "retry": 0, "failed": 0, "skipped": 0}
     assert Counter(m["Message-ID"] for m in smtp.messages) == {first.message_id: 2, second.message_id: 1}
-    assert set(Reminder.objects.values_list("state", "attempts")) == {("sent", 2)}
+    assert set(_rows_under_test().values_list("state", "attempts")) == {("sent", 2)}
 
 
 @pytest.mark.django_db
 def test_a_cancelled_statement_while_writing_a_mail_puts_the_row_back(smtp, settings):
     committee = _committee(2, offsets=[1440])
     _session(committee)
-    first, second = Reminder.objects.order_by("pk")
+    first, second = _rows_under_test().order_by("pk")
     outage = Outage(_reading_agenda, times=1, error="canceling statement due to user request")
     with connection.execute_wrapper(outage):
         assert _send_due(DAY_BEFORE) == {"sent": 1, "retry": 1, "failed": 0, "skipped": 0}
@@ -182,7 +195,7 @@ def test_a_cancelled_statement_while_writing_a_mail_puts_the_row_back(smtp, sett
     assert [_recipient(m) for m in smtp.messages] == [second.person.email]
     assert _send_due(DAY_BEFORE + timedelta(minutes=1)) == {"sent": 1, "retry": 0, "failed": 0, "skipped": 0}
     assert sorted(m["Message-ID"] for m in smtp.messages) == sorted([first.message_id, second.message_id])
-    assert set(Reminder.objects.values_list("pk", "state", "attempts", "last_error")) == {
+    assert set(_rows_under_test().values_list("pk", "state", "attempts", "last_error")) == {
         (first.pk, "sent", 2, ""),
         (second.pk, "sent", 1, ""),
     }
@@ -192,10 +205,10 @@ def test_a_cancelled_statement_while_writing_a_mail_puts_the_row_back(smtp, sett
 def test_a_mail_that_cannot_be_written_still_fails(smtp):
     committee = _committee(2, offsets=[1440])
     _session(committee)
-    first, second = Reminder.objects.order_by("pk")
+    first, second = _rows_under_test().order_by("pk")
     Person.objects.filter(pk=first.person_id).update(timezone="Mars/Olympus_Mons")  # not a zone any clock has
     assert _send_due(DAY_BEFORE) == {"sent": 1, "retry": 0, "failed": 1, "skipped": 0}
-    assert set(Reminder.objects.values_list("pk", "state", "last_error")) == {
+    assert set(_rows_under_test().values_list("pk", "state", "last_error")) == {
         (
             first.pk,
             "failed",
@@ -209,7 +222,8 @@ def test_a_mail_that_cannot_be_written_still_fails(smtp):
 def test_a_move_tells_only_people_whose_mail_was_accepted(smtp, settings):
     settings.REMINDER_DEBOUNCE_SECONDS = 0
     committee = _committee(3, offsets=[1440])
-    session = _session(committee)
+    # their invitations were refused: the reminders are the first mails anyone accepts
+    session = _session(committee, invitations=ReminderState.FAILED)
     ids, token = reminders_claim(now=DAY_BEFORE)
     reminded, *in_flight = sorted(ids)
     with time_machine.travel(DAY_BEFORE, tick=False):
@@ -252,7 +266,7 @@ def test_a_mail_accepted_after_a_move_committed_is_followed_by_the_notice(smtp, 
     with the old time: the row is recorded as sent and that person is told of the move."""
     settings.REMINDER_DEBOUNCE_SECONDS = 0
     committee = _committee(2, offsets=[1440])
-    session = _session(committee)
+    session = _session(committee, invitations=ReminderState.FAILED)  # the reminder is the first mail accepted
     ids, token = reminders_claim(now=DAY_BEFORE)
     smtp.on_accept = lambda n: (
         n == 1 and _in_another_thread(lambda: _moved(session, by=timedelta(days=2), now=DAY_BEFORE))
@@ -327,21 +341,23 @@ def _test_backend() -> int:
         return cursor.fetchone()[0]
 
 
-def _due_now(committee) -> Session:
+def _due_now(committee, *, invitations: str = ReminderState.SENT) -> Session:
+    """Planned yesterday, its 1 h reminders due now."""
     now = timezone.now()
-    return _session(committee, starts_at=now + timedelta(minutes=60, seconds=-5), now=now)  # 1 h reminders due
+    starts_at = now + timedelta(minutes=60, seconds=-5)
+    return _session(committee, starts_at=starts_at, now=now - timedelta(days=1), invitations=invitations)
 
 
 def _delivered_once(smtp, count: int) -> bool:
-    return len(smtp.messages) >= count and not Reminder.objects.exclude(state=ReminderState.SENT).exists()
+    return len(smtp.messages) >= count and not _rows_under_test().exclude(state=ReminderState.SENT).exists()
 
 
 def _assert_each_sent_once(smtp) -> None:
     assert Counter(m["Message-ID"] for m in smtp.messages) == Counter(
-        Reminder.objects.values_list("message_id", flat=True)
+        _rows_under_test().values_list("message_id", flat=True)
     )
     assert Counter(_recipient(m) for m in smtp.messages) == Counter(
-        Reminder.objects.values_list("person__email", flat=True)
+        _rows_under_test().values_list("person__email", flat=True)
     )
     assert set(Counter(m["Message-ID"] for m in smtp.messages).values()) == {1}
 
@@ -376,7 +392,7 @@ def test_connection_dropped_right_after_the_smtp_server_accepts_sends_nothing_tw
     assert terminated == [1, 1, 1]  # each time, the worker's one connection
     _assert_each_sent_once(smtp)
     assert len(smtp.messages) == 100
-    assert set(Reminder.objects.values_list("state", "attempts")) == {("sent", 1)}  # none claimed twice
+    assert set(_rows_under_test().values_list("state", "attempts")) == {("sent", 1)}  # none claimed twice
     print(f"\n[faults] 3 terminations, 100 due: 100 delivered, 0 duplicates, 0 failed, {seconds:.1f} s")
 
 
@@ -421,7 +437,7 @@ def test_statements_cancelled_while_mails_are_written_fail_no_row(smtp, settings
         sabotage.join()
     assert len(cancelled) == 5
     _assert_each_sent_once(smtp)
-    assert sorted(Reminder.objects.values_list("state", "attempts")) == [("sent", 1)] * 35 + [("sent", 2)] * 5
+    assert sorted(_rows_under_test().values_list("state", "attempts")) == [("sent", 1)] * 35 + [("sent", 2)] * 5
     print(f"\n[faults] 5 cancelled mail writes, 40 due: 40 delivered, 0 duplicates, 0 failed, {seconds:.1f} s")
 
 
@@ -459,7 +475,7 @@ def test_a_two_second_storm_of_cancelled_statements_loses_and_doubles_nothing(sm
     storming.join()
     _assert_each_sent_once(smtp)
     assert len(smtp.messages) == 300
-    put_back = Reminder.objects.filter(attempts__gt=1).count()
+    put_back = _rows_under_test().filter(attempts__gt=1).count()
     print(f"\n[faults] storm: {len(hits)} cancels, {put_back} rows put back; 300 delivered, 0 failed, {seconds:.1f} s")
 
 
@@ -470,7 +486,7 @@ def test_a_two_second_storm_of_cancelled_statements_loses_and_doubles_nothing(sm
 def test_a_session_moved_while_its_reminders_are_in_flight_notifies_only_those_reminded(smtp, settings):
     settings.REMINDER_CHUNK, settings.REMINDER_DEBOUNCE_SECONDS = 10, 0
     committee = _committee(30, offsets=[60])
-    session = _due_now(committee)
+    session = _due_now(committee, invitations=ReminderState.FAILED)  # the reminders are the first mails accepted
     old_due = session.starts_at - timedelta(minutes=60)
     smtp.on_accept = lambda accepted: (
         accepted == 4 and _in_another_thread(lambda: _moved(session, by=timedelta(days=1), now=timezone.now()))
@@ -478,8 +494,8 @@ def test_a_session_moved_while_its_reminders_are_in_flight_notifies_only_those_r
 
     def scanned_and_settled() -> bool:
         scan_due_reminders.delay()  # sends the notices once they are planned
-        settled = not Reminder.objects.filter(state=ReminderState.SENDING).exists()
-        notices = Reminder.objects.filter(kind=ReminderKind.UPDATE)
+        settled = not _rows_under_test().filter(state=ReminderState.SENDING).exists()
+        notices = _rows_under_test().filter(kind=ReminderKind.UPDATE)
         return settled and notices.exists() and not notices.exclude(state=ReminderState.SENT).exists()
 
     _wait_for(scanned_and_settled, every=0.5)
@@ -488,7 +504,7 @@ def test_a_session_moved_while_its_reminders_are_in_flight_notifies_only_those_r
         [("Reminder", email) for email in reminded] + [("Changed", email) for email in reminded]
     )
     new_due = old_due + timedelta(days=1)
-    rows = Reminder.objects.values_list("person__email", "kind", "state", "due_at")
+    rows = _rows_under_test().values_list("person__email", "kind", "state", "due_at")
     assert sorted(
         (email, kind, state, due if kind == "reminder" else None) for email, kind, state, due in rows
     ) == sorted(

@@ -50,7 +50,9 @@ def committee():
     return committee
 
 
-def _session(committee, **overrides):
+def _session(committee, *, announced: bool = True, **overrides):
+    """A session planned at `now`; `announced`: its invitations went out a minute later (the
+    tests of reminders start from there)."""
     fields = {
         "committee": committee,
         "title": "Second session",
@@ -62,44 +64,53 @@ def _session(committee, **overrides):
         "now": NOW,
         **overrides,
     }
-    return session_create(**fields)
+    session = session_create(**fields)
+    if announced:
+        session.reminders.filter(kind=ReminderKind.INVITATION, state=ReminderState.PENDING).update(
+            state=ReminderState.SENT, sent_at=fields["now"] + timedelta(minutes=1), sent_sequence=session.sequence
+        )
+    return session
 
 
-def _rows(session) -> set[tuple]:
-    return set(session.reminders.values_list("person__full_name", "kind", "offset_minutes", "due_at", "state"))
+def _rows(session, *, kinds=tuple(ReminderKind)) -> set[tuple]:
+    rows = session.reminders.filter(kind__in=kinds)
+    return set(rows.values_list("person__full_name", "kind", "offset_minutes", "due_at", "state"))
 
 
 def test_planned_for_active_members_with_an_address(committee):
-    session = _session(committee)
+    session = _session(committee, announced=False)
     guest = InviteeFactory(session=session, person=PersonFactory(full_name="Guest", email="guest@example.org"))
     from meetings.reminders import reminders_plan
 
     reminders_plan(session=session, now=NOW)
     day, hour = START - timedelta(days=1), START - timedelta(hours=1)
+    names = ("Alberto van Klaveren", "Hugo de Zela", guest.person.full_name)
     assert _rows(session) == {
-        (name, "reminder", offset, due, "pending")
-        for name in ("Alberto van Klaveren", "Hugo de Zela", guest.person.full_name)
-        for offset, due in ((1440, day), (60, hour))
-    }
+        (name, "reminder", offset, due, "pending") for name in names for offset, due in ((1440, day), (60, hour))
+    } | {(name, "invitation", 0, NOW + timedelta(minutes=1), "pending") for name in names}
     ids = set(session.reminders.values_list("message_id", flat=True))
-    assert len(ids) == 6 and all(m.startswith("<reminder.") and m.endswith("@committee-tracker.example>") for m in ids)
+    assert len(ids) == 9 and all(m.startswith("<reminder.") and m.endswith("@committee-tracker.example>") for m in ids)
 
 
 def test_session_override_and_past_offsets_missed(committee):
     # planned 2 h before the start: the 24 h reminder is already past its grace, the 1 h one is ahead
     session = _session(committee, now=START - timedelta(hours=2))
-    assert {(r[2], r[4]) for r in _rows(session)} == {(1440, "missed"), (60, "pending")}
+    assert {(r[2], r[4]) for r in _rows(session, kinds=["reminder"])} == {(1440, "missed"), (60, "pending")}
     session_update(session=session, data={"title": "Same"}, now=START - timedelta(hours=2))
     session.reminder_offsets = [30]
     session.save()
     from meetings.reminders import reminders_plan
 
     reminders_plan(session=session, now=START - timedelta(hours=2))
-    assert {(r[2], r[4]) for r in _rows(session)} == {(1440, "missed"), (60, "cancelled"), (30, "pending")}
+    assert {(r[2], r[4]) for r in _rows(session, kinds=["reminder"])} == {
+        (1440, "missed"),
+        (60, "cancelled"),
+        (30, "pending"),
+    }
 
 
 def test_moving_a_session_moves_pending_reminders_and_tells_those_reminded(committee):
-    session = _session(committee)
+    session = _session(committee, announced=False)
     session.reminders.filter(person=committee.chair, offset_minutes=1440).update(state=ReminderState.SENT)
     later = START + timedelta(days=7)
     with time_machine.travel(NOW, tick=False):
@@ -112,18 +123,23 @@ def test_moving_a_session_moves_pending_reminders_and_tells_those_reminded(commi
 
 
 def test_cancelling_cancels_pending_and_notifies_those_reminded(committee):
-    session = _session(committee)
+    session = _session(committee, announced=False)
     session.reminders.filter(person=committee.member, offset_minutes=1440).update(state=ReminderState.SENT)
     session_cancel(session=session)
     assert set(session.reminders.values_list("person", "kind", "state")) == {
+        (committee.chair.pk, "invitation", "cancelled"),  # not sent yet: nobody to tell
         (committee.chair.pk, "reminder", "cancelled"),
+        (committee.member.pk, "invitation", "cancelled"),
         (committee.member.pk, "reminder", "sent"),
         (committee.member.pk, "reminder", "cancelled"),
         (committee.member.pk, "cancellation", "pending"),
     }
     session_update(session=session, data={"status": "scheduled"}, now=NOW)  # reinstated
     assert set(session.reminders.values_list("person", "kind", "state")) == {
+        (committee.chair.pk, "invitation", "cancelled"),
+        (committee.chair.pk, "invitation", "pending"),  # never told of it: invited again
         (committee.chair.pk, "reminder", "pending"),
+        (committee.member.pk, "invitation", "cancelled"),
         (committee.member.pk, "reminder", "sent"),
         (committee.member.pk, "reminder", "pending"),
         (committee.member.pk, "cancellation", "cancelled"),
@@ -171,7 +187,8 @@ def test_concurrent_scanners_claim_disjoint_rows(committee, settings):
     for thread in threads:
         thread.join()
     every = [pk for batch in claimed for pk in batch]
-    assert sorted(every) == sorted(Reminder.objects.values_list("pk", flat=True))  # each row exactly once
+    # each reminder exactly once (the invitations went out before)
+    assert sorted(every) == sorted(Reminder.objects.filter(kind=ReminderKind.REMINDER).values_list("pk", flat=True))
     assert len(every) == 16
 
 
@@ -324,12 +341,15 @@ def test_dispatch_reminders_command(committee, smtp):  # noqa: F811
         "Reminders: 2 sent, 0 to retry, 0 failed, 2 no longer due, 0 returned from a stopped worker.\n"
     )
     assert len(smtp.messages) == 2
-    assert set(Reminder.objects.values_list("offset_minutes", "state")) == {(1440, "missed"), (60, "sent")}
+    assert set(Reminder.objects.filter(kind=ReminderKind.REMINDER).values_list("offset_minutes", "state")) == {
+        (1440, "missed"),
+        (60, "sent"),
+    }
 
 
 def test_admin_reminder_log_and_actions(committee, admin_client):
     session = _session(committee)
-    rows = list(session.reminders.order_by("pk"))
+    rows = list(session.reminders.filter(kind=ReminderKind.REMINDER).order_by("pk"))
     Reminder.objects.filter(pk=rows[0].pk).update(state=ReminderState.FAILED, last_error="SMTPDataError: 550")
     response = admin_client.get("/admin/meetings/reminder/", {"state__exact": "failed"})
     assert list(response.context["cl"].result_list) == [rows[0]]
@@ -346,12 +366,18 @@ def test_admin_reminder_log_and_actions(committee, admin_client):
             "/admin/meetings/reminder/", {"action": "send_now", "_selected_action": [str(rows[1].pk)]}, follow=True
         )
     assert [str(m) for m in response.context["messages"]] == ["1 reminder will go out with the next scan."]
-    assert Reminder.objects.get(pk=rows[1].pk).next_attempt_at == NOW
+    # an extra copy goes out now; the scheduled reminder keeps its time
+    assert Reminder.objects.get(pk=rows[1].pk).next_attempt_at == rows[1].due_at
+    extra = session.reminders.filter(kind=ReminderKind.EXTRA)
+    assert list(extra.values_list("person", "offset_minutes", "due_at", "next_attempt_at", "state")) == [
+        (rows[1].person_id, rows[1].offset_minutes, NOW, NOW, "pending")
+    ]
     # On the same clock as the actions: the session they saved expires SESSION_COOKIE_AGE after it.
     with time_machine.travel(NOW, tick=False):
         page = admin_client.get(f"/admin/meetings/session/{session.pk}/change/").content.decode()
     assert "Reminders (planned and sent)" in page
-    assert page.count('<td class="field-state">') == 4  # the session's four rows, read-only
+    # the session's rows, read-only: two invitations, four reminders, the extra copy
+    assert page.count('<td class="field-state">') == 7
 
 
 def test_reminder_log_queries_do_not_grow(committee, admin_client):
@@ -432,14 +458,20 @@ def test_admin_session_reminder_override(committee, admin_client):
 
     assert post("3d").status_code == 302
     session = committee.sessions.get()
-    assert (session.reminder_offsets, sorted(set(session.reminders.values_list("offset_minutes", flat=True)))) == (
+    assert (
+        session.reminder_offsets,
+        sorted(set(session.reminders.filter(kind="reminder").values_list("offset_minutes", flat=True))),
+    ) == (
         [4320],
         [4320],
     )
     session.delete()
     assert post("").status_code == 302
     session = committee.sessions.get()
-    assert (session.reminder_offsets, sorted(set(session.reminders.values_list("offset_minutes", flat=True)))) == (
+    assert (
+        session.reminder_offsets,
+        sorted(set(session.reminders.filter(kind="reminder").values_list("offset_minutes", flat=True))),
+    ) == (
         None,
         [60, 1440],
     )

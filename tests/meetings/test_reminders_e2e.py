@@ -11,7 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from config.celery import app
-from meetings.choices import ReminderState
+from meetings.choices import ReminderKind, ReminderState
 from meetings.models import Reminder
 from meetings.reminders import reminders_scan
 from meetings.services import session_create
@@ -39,12 +39,15 @@ def _wait_for(predicate, seconds: float = 30):
 
 
 def test_each_member_gets_exactly_one_mail(worker, smtp, settings):  # noqa: F811
+    """Planned 55 minutes ahead with a 1 h reminder: the invitation is the one mail, the reminder
+    it stands in for is missed."""
     settings.REMINDER_CHUNK = 2  # five rows: three send tasks
+    settings.REMINDER_DEBOUNCE_SECONDS = 0  # the invitations are due at once
     committee = CommitteeFactory(reminder_offsets=[60], secretariat_email="secretariat@committee.example")
     people = [PersonFactory(email=f"member{n}@example.org", preferred_language=("es", "en")[n % 2]) for n in range(5)]
     for person in people:
         MembershipFactory(committee=committee, person=person)
-    starts = timezone.now() + timedelta(minutes=60, seconds=-5)  # the 1 h reminders are due now
+    starts = timezone.now() + timedelta(minutes=60, seconds=-5)  # the 1 h reminders would be due now
     session = session_create(
         committee=committee,
         title="Border coordination",
@@ -55,11 +58,11 @@ def test_each_member_gets_exactly_one_mail(worker, smtp, settings):  # noqa: F81
         host_country="PE",
     )
     scan_due_reminders.delay()
-    _wait_for(lambda: len(smtp.messages) == 5 and not Reminder.objects.exclude(state=ReminderState.SENT).exists())
+    invitations = Reminder.objects.filter(kind=ReminderKind.INVITATION)
+    _wait_for(lambda: len(smtp.messages) == 5 and not invitations.exclude(state=ReminderState.SENT).exists())
     assert sorted(m["To"].addresses[0].addr_spec for m in smtp.messages) == sorted(p.email for p in people)
-    assert sorted(m["Message-ID"] for m in smtp.messages) == sorted(
-        Reminder.objects.values_list("message_id", flat=True)
-    )
+    assert sorted(m["Message-ID"] for m in smtp.messages) == sorted(invitations.values_list("message_id", flat=True))
+    assert set(Reminder.objects.values_list("kind", "state")) == {("invitation", "sent"), ("reminder", "missed")}
     for message in smtp.messages:
         (attachment,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
         (event,) = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
@@ -67,9 +70,9 @@ def test_each_member_gets_exactly_one_mail(worker, smtp, settings):  # noqa: F81
     subjects = {m["To"].addresses[0].addr_spec: m["Subject"].strip() for m in smtp.messages}
     assert subjects == {
         p.email: (
-            f"Recordatorio: {committee.name_es}, sesión 1 — Border coordination"
+            f"Invitación: {committee.name_es}, sesión 1 — Border coordination"
             if p.preferred_language == "es"
-            else f"Reminder: {committee.name_en}, session 1 — Border coordination"
+            else f"Invitation: {committee.name_en}, session 1 — Border coordination"
         )
         for p in people
     }

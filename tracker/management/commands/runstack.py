@@ -30,6 +30,19 @@ def web_command(*, host: str, port: int) -> list[str]:
     ]
 
 
+def site_url(*, host: str, port: int) -> str:
+    """The address people reach the web process at, for links in mail: a wildcard bind address
+    (all interfaces) is reached on this machine as 127.0.0.1."""
+    reachable = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - compared, not bound
+    return f"http://[{reachable}]:{port}" if ":" in reachable else f"http://{reachable}:{port}"
+
+
+def children_environment(*, host: str, port: int, environ: dict[str, str]) -> dict[str, str]:
+    """The environment of web, worker and beat: the same PORT, and the same SITE_URL (the one set,
+    else the address the web process serves on), so links in mail from the worker point at it."""
+    return {**environ, "PORT": str(port), "SITE_URL": environ.get("SITE_URL") or site_url(host=host, port=port)}
+
+
 class Command(BaseCommand):
     help = "Start gunicorn (config.wsgi), a Celery worker and Celery beat; stop all of them on SIGINT/SIGTERM."
 
@@ -65,7 +78,11 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        children = {name: subprocess.Popen(command, cwd=settings.BASE_DIR) for name, command in commands.items()}
+        environment = children_environment(host=host, port=port, environ=dict(os.environ))
+        children = {
+            name: subprocess.Popen(command, cwd=settings.BASE_DIR, env=environment)
+            for name, command in commands.items()
+        }
         self.stdout.write(
             f"Web on http://{host}:{port}/ (admin at /admin/), worker and beat started "
             f"(pids {', '.join(f'{name} {child.pid}' for name, child in children.items())}). Ctrl-C stops all."

@@ -91,11 +91,15 @@ def committees_editable(*, access: Access, queryset: QuerySet | None = None) -> 
     return queryset if access.everything else queryset.filter(pk__in=access.editing_committees)
 
 
+# Reminder states (meetings.choices.ReminderState) of a mail that is due, in flight or sent.
+_MAIL_STATES = ("pending", "sending", "sent")
+
+
 def _ties() -> tuple[tuple[QuerySet, str, str], ...]:
     """Each kind of row that ties a person to a committee, as (rows, the person's column, the
     path to the committee): a seat, an invitation to a session, an agenda item they present, and a
-    reminder or notice of its sessions (planned or sent: a cancellation may still follow one, and
-    goes to the address on record, whoever seated them).
+    mail about its sessions that is due, in flight or sent (a cancellation may still follow one, and
+    goes to the address on record, whoever seated them; a row never sent leads to nothing).
 
     The meetings app's models are reached through Person's reverse relations, so that this module
     does not import them."""
@@ -106,7 +110,7 @@ def _ties() -> tuple[tuple[QuerySet, str, str], ...]:
         (Membership.objects.all(), "person_id", "committee_id"),
         (invitations.objects.all(), "person_id", "session__committee_id"),
         (presentations.objects.filter(presenter__isnull=False), "presenter_id", "session__committee_id"),
-        (reminders.objects.all(), "person_id", "session__committee_id"),
+        (reminders.objects.filter(state__in=_MAIL_STATES), "person_id", "session__committee_id"),
     )
 
 

@@ -449,7 +449,8 @@ def test_no_page_of_the_staff_site_shows_a_time_without_its_zone(admin_client, a
         for obj in model.objects.order_by("pk"):
             pages += [f"{base}{obj.pk}/change/", f"{base}{obj.pk}/history/"]
             if hasattr(model_admin, "history_form_view"):
-                pages += [f"{base}{obj.pk}/history/{h.history_id}/" for h in model.history.filter(pk=obj.pk)]
+                versions = model.history.filter(**{model._meta.pk.attname: obj.pk})  # the record's own versions
+                pages += [f"{base}{obj.pk}/history/{version.history_id}/" for version in versions]
     pages.append("/admin/meetings/session/calendar/?month=2026-11")
     seen, bare = {}, {}
     for path in pages:

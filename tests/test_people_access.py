@@ -402,3 +402,26 @@ def test_a_person_another_committee_has_reminded_stays_out_of_reach_after_their_
 )
 def test_an_autocomplete_for_a_field_no_form_has_is_refused(world, query):
     assert admin_client(world, "own").get("/admin/autocomplete/", query).status_code == 403
+
+
+def test_reminders_never_sent_tie_no_one_to_a_committee(world):
+    """B's member seated on A by mistake and removed before any mail went out: A's planned rows,
+    now cancelled, leave them B's alone, and B's secretariat still changes them."""
+    from meetings.reminders import reminders_plan
+
+    victim = world.chilean_on_b
+    seat = Membership.objects.create(person=victim, committee=world.a, delegation="CL", start_date="2025-11-28")
+    reminders_plan(session=world.a_session)
+    assert set(victim.reminders.filter(session=world.a_session).values_list("state", flat=True)) == {"pending"}
+    assert (
+        admin_client(world, "b").get(f"/admin/committees/person/{victim.pk}/change/").context["has_change_permission"]
+        is False
+    )  # while they sit on A too, A's Chilean secretariat shares them
+    seat.delete()
+    reminders_plan(session=world.a_session)
+    assert set(victim.reminders.filter(session=world.a_session).values_list("state", flat=True)) == {"cancelled"}
+    assert admin_client(world, "own").get(f"/admin/committees/person/{victim.pk}/change/").status_code == UNSEEN
+    assert (
+        admin_client(world, "b").get(f"/admin/committees/person/{victim.pk}/change/").context["has_change_permission"]
+        is True
+    )

@@ -11,6 +11,14 @@ def postponement_notices(apps, schema_editor):
     )
 
 
+def kinds_the_old_schema_holds(apps, schema_editor):
+    """Going back: a postponement becomes the cancellation it used to be; invitations and extra
+    copies, which the old schema cannot hold, are removed from the log."""
+    Reminder = apps.get_model("meetings", "Reminder")
+    Reminder.objects.filter(kind="postponement").update(kind="cancellation")
+    Reminder.objects.filter(kind__in=["invitation", "extra"]).delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("committees", "0007_texts_in_english"),
@@ -54,4 +62,6 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(postponement_notices, migrations.RunPython.noop),
+        # Going back this runs first, so the old constraint finds only the kinds it knows.
+        migrations.RunPython(migrations.RunPython.noop, kinds_the_old_schema_holds),
     ]

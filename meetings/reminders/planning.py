@@ -111,6 +111,12 @@ def _covered_until(session: Session) -> dict[int, datetime]:
     return covered
 
 
+def _row_update(row: Reminder, **fields) -> None:
+    """Write `fields` to the row only if it is still in the state it was read in: a scanner may have
+    claimed it since (it is then in flight, and its worker follows the session as it is now)."""
+    Reminder.objects.filter(pk=row.pk, state=row.state).update(**fields, updated_at=timezone.now())
+
+
 def reminders_plan(*, session: Session, moved: bool = False, now: datetime | None = None) -> None:
     """Bring the session's reminder rows in line with the session as saved; call inside the
     transaction that saved it. Whoever should know of the session and has not been told (or was
@@ -155,8 +161,7 @@ def reminders_plan(*, session: Session, moved: bool = False, now: datetime | Non
     wanted = {(person_id, offset) for person_id in recipients for offset in _offsets(session)}
     for key, row in rows.items():
         if key not in wanted and row.state == ReminderState.PENDING:
-            row.state = ReminderState.CANCELLED
-            row.save(update_fields=["state", "updated_at"])
+            _row_update(row, state=ReminderState.CANCELLED)
     for person_id, offset in sorted(wanted):
         due = session.starts_at - timedelta(minutes=offset)
         # past its time, or said already by a mail showing the whole session
@@ -176,9 +181,8 @@ def reminders_plan(*, session: Session, moved: bool = False, now: datetime | Non
             row.due_at != due or row.state != (ReminderState.MISSED if left_out else ReminderState.PENDING)
         ):
             # Follow the session's time; a cancelled or missed one comes back if its time is ahead again.
-            row.due_at, row.next_attempt_at = due, due
-            row.state = ReminderState.MISSED if left_out else ReminderState.PENDING
-            row.save(update_fields=["due_at", "next_attempt_at", "state", "updated_at"])
+            state = ReminderState.MISSED if left_out else ReminderState.PENDING
+            _row_update(row, state=state, due_at=due, next_attempt_at=due)
 
 
 def reminders_plan_upcoming(*, now: datetime | None = None) -> int:

@@ -538,3 +538,31 @@ def test_not_sent_to_someone_who_left_the_committee(committee, smtp):  # noqa: F
     committee.memberships.filter(person=committee.member).update(end_date=date(2026, 12, 1))
     assert _send_due(START - timedelta(days=1)) == {"sent": 1, "retry": 0, "failed": 0, "skipped": 1}
     assert [m["To"].addresses[0].addr_spec for m in smtp.messages] == ["chair@cl.example"]
+
+
+def test_a_row_claimed_while_the_session_is_replanned_stays_with_its_worker(committee, monkeypatch):
+    """The planner writes a row only in the state it read it in: a scanner that claimed the row
+    meanwhile keeps it in flight (its worker follows the session as it is then), and its claim
+    token still records the send."""
+    import meetings.reminders.planning as planning
+
+    session = _session(committee)
+    due = START - timedelta(days=1)
+    claimed = {}
+    read_rows = planning._covered_until  # called after the rows are read, before they are written
+
+    def claim_meanwhile(session):
+        if not claimed:
+            claimed["ids"], claimed["token"] = reminders_claim(now=due)
+        return read_rows(session)
+
+    monkeypatch.setattr(planning, "_covered_until", claim_meanwhile)
+    later = START + timedelta(hours=1)
+    with time_machine.travel(NOW, tick=False):
+        session_update(session=session, data={"starts_at": later, "ends_at": later + timedelta(hours=2)}, now=NOW)
+    day_before = session.reminders.filter(kind=ReminderKind.REMINDER, offset_minutes=1440)
+    assert set(day_before.values_list("pk", flat=True)) <= set(claimed["ids"])  # with the change notices
+    assert set(day_before.values_list("person__full_name", "state", "claim_token", "due_at")) == {
+        ("Alberto van Klaveren", ReminderState.SENDING, claimed["token"], due),
+        ("Hugo de Zela", ReminderState.SENDING, claimed["token"], due),
+    }

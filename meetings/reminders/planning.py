@@ -82,18 +82,24 @@ def _last_told(session: Session) -> dict[int, tuple[str, datetime]]:
     return {person_id: (kind, sent_at) for person_id, kind, sent_at in sent.values_list("person_id", "kind", "sent_at")}
 
 
-def _invitation_waiting(*, session: Session, person_id: int, since: datetime | None) -> bool:
-    """An invitation planned after the person's last mail (`since`) that is going out, or that went
-    wrong in a way staff see in the log (failed, missed): no second one is planned beside it."""
-    invitations = Reminder.objects.filter(
-        session=session,
-        person_id=person_id,
+def _invitations_waiting(session: Session) -> dict[int, list[datetime]]:
+    """Per person, when each invitation was planned that is going out, or that went wrong in a way
+    staff see in the log (failed, missed): no second one is planned beside it. One query."""
+    waiting: dict[int, list[datetime]] = {}
+    rows = session.reminders.filter(
         kind=ReminderKind.INVITATION,
         state__in=(ReminderState.PENDING, ReminderState.SENDING, ReminderState.FAILED, ReminderState.MISSED),
     )
-    if since is not None:
-        invitations = invitations.filter(created_at__gt=since)
-    return invitations.exists()
+    for person_id, created_at in rows.values_list("person_id", "created_at"):
+        waiting.setdefault(person_id, []).append(created_at)
+    return waiting
+
+
+def _invitation_waiting(*, session: Session, person_id: int, since: datetime | None, waiting=None) -> bool:
+    """Whether an invitation planned after the person's last mail (`since`) is waiting (see
+    `_invitations_waiting`, which the planner reads once for all the session's people)."""
+    planned = (waiting if waiting is not None else _invitations_waiting(session)).get(person_id, [])
+    return any(since is None or created_at > since for created_at in planned)
 
 
 def _covered_until(session: Session) -> dict[int, datetime]:
@@ -143,11 +149,12 @@ def reminders_plan(*, session: Session, moved: bool = False, now: datetime | Non
 
     pending_notices.filter(kind__in=SESSION_OFF_KINDS).update(state=ReminderState.CANCELLED)
     recipients = {person.pk for person in reminder_recipients(session=session)}
+    waiting = _invitations_waiting(session)
     for person_id in sorted(recipients):
         kind, sent_at = told.get(person_id, (None, None))
         notice = notice_kind(status=session.status, told=kind, moved=moved)
         if notice == ReminderKind.INVITATION and _invitation_waiting(
-            session=session, person_id=person_id, since=sent_at
+            session=session, person_id=person_id, since=sent_at, waiting=waiting
         ):
             continue
         if notice is not None:

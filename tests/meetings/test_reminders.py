@@ -566,3 +566,25 @@ def test_a_row_claimed_while_the_session_is_replanned_stays_with_its_worker(comm
         ("Alberto van Klaveren", ReminderState.SENDING, claimed["token"], due),
         ("Hugo de Zela", ReminderState.SENDING, claimed["token"], due),
     }
+
+
+def test_replanning_an_unchanged_session_costs_the_same_for_few_and_many_people(committee):
+    """The periodic re-plan reads a session's rows in a fixed number of queries, however many
+    people it has, while their invitations wait."""
+    from django.test.utils import CaptureQueriesContext
+
+    from meetings.reminders import reminders_plan
+
+    session = _session(committee, announced=False)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            reminders_plan(session=session, now=NOW)
+        return len(captured)
+
+    few = queries()
+    for _number in range(12):
+        MembershipFactory(committee=committee, person=PersonFactory())
+    reminders_plan(session=session, now=NOW)  # the newcomers' invitations and reminders
+    assert session.reminders.filter(kind=ReminderKind.INVITATION, state=ReminderState.PENDING).count() == 14
+    assert queries() == few

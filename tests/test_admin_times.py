@@ -492,3 +492,22 @@ def test_no_page_of_the_staff_site_shows_a_time_without_its_zone(admin_client, a
         "/admin/otp_totp/totpdevice/": 1,  # created; never used
     }
     assert Session.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "change"), [("en", "Status: Scheduled → Postponed"), ("es", "Estado: Programada → Aplazada")]
+)
+def test_session_history_names_a_status_by_its_label(admin_client, world, language, change):
+    from meetings.services import session_set_status
+
+    session_set_status(session=world["session"], status="postponed")
+    page = _page(admin_client, f"/admin/meetings/session/{world['session'].pk}/history/", language)
+    (table,) = [
+        tag for tag in _walk(page) if tag.name == "table" and dict(tag.attributes).get("id") == "change-history"
+    ]
+    first_row = next(
+        row
+        for row in _walk(table)
+        if row.name == "tr" and any(c.name == "td" for c in row.children if isinstance(c, Element))
+    )
+    assert _text(first_row).endswith(change)

@@ -106,9 +106,14 @@ class ZonedHistoryContext(HistoricalRecordContextHelper):
     def context_for_delta_changes(self, delta) -> list[dict]:
         context = super().context_for_delta_changes(delta)
         for change, entry in zip(delta.changes, context, strict=True):
-            if isinstance(self.model._meta.get_field(change.field), models.DateTimeField):
+            field = self.model._meta.get_field(change.field)
+            if isinstance(field, models.DateTimeField):
                 entry["old"] = self.instant_text(field=change.field, version=delta.old_record, value=change.old)
                 entry["new"] = self.instant_text(field=change.field, version=delta.new_record, value=change.new)
+            elif field.choices:  # a status reads as its label in the reader's language, not its code
+                labels = dict(field.flatchoices)
+                entry["old"] = labels.get(change.old, change.old)
+                entry["new"] = labels.get(change.new, change.new)
         return context
 
 

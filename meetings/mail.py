@@ -13,14 +13,13 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django_countries import countries
 from icalendar import Calendar, vCalAddress, vText
 
-from meetings.calendars import PRODID, session_event, timezones_add
+from meetings.calendars import PRODID, session_event, session_page_url, timezones_add
 from meetings.choices import SESSION_OFF_KINDS, ReminderKind, ReminderState
 from meetings.models import AgendaItem, Reminder, Session
 from tracker.bilingual import in_reader_language
@@ -186,7 +185,7 @@ def reminder_mail(row: Reminder, *, connection=None) -> ReminderMail:
             "clocks": _clocks(session, person.timezone),
             "ends": format_in_zone(session.ends_at, person.timezone),
             "agenda": agenda,
-            "link": settings.SITE_URL.rstrip("/") + reverse("session-page", kwargs={"pk": session.pk}),
+            "link": session_page_url(session),
             "changes": (
                 session_changes(before=before, session=session, agenda=agenda, reader_zone=person.timezone)
                 if before
@@ -210,7 +209,3 @@ def reminder_mail(row: Reminder, *, connection=None) -> ReminderMail:
     method = invitation_method(kind)
     message.attach("invitation.ics", calendar, f"text/calendar; method={method}")
     return ReminderMail(message=message, shown=shown, before=before)
-
-
-def reminder_message(row: Reminder, *, connection=None) -> EmailMultiAlternatives:
-    return reminder_mail(row, connection=connection).message

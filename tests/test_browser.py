@@ -89,6 +89,16 @@ class Browser:
         assert response.status == 200, (path, response.status)
         self.settle(ready=ready, screenshot=screenshot)
 
+    def sign_in_to_admin(self, *, username: str, device, screenshot: str) -> None:
+        """The staff sign-in with the password and the device's current code, as a person types them."""
+        self.visit("/admin/login/?next=/admin/", screenshot=screenshot)
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        self.page.fill("#id_otp_token", f"{code:06d}")
+        self.page.click("input[type=submit]")
+        self.page.wait_for_url(f"{self.base_url}/admin/")
+
     def settle(self, *, ready: str, screenshot: str) -> None:
         self.page.wait_for_selector(ready)
         self.page.wait_for_load_state("networkidle")
@@ -108,7 +118,6 @@ def test_staff_site_schedule_and_swagger_ui_work_under_the_policy(client, live_s
     InviteeFactory(session=session)
     user = User.objects.create_superuser(username="chief", password=PASSWORD, email="chief@example.org")
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    key, step, t0, digits = device.bin_key, device.step, device.t0, device.digits
     document = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     operations = sum(len(item) for item in document["paths"].values())
 
@@ -116,12 +125,7 @@ def test_staff_site_schedule_and_swagger_ui_work_under_the_policy(client, live_s
         browser = Browser(playwright, live_server.url)
         page = browser.page
         try:
-            browser.visit("/admin/login/?next=/admin/", screenshot="01-admin-login")
-            page.fill("#id_username", "chief")
-            page.fill("#id_password", PASSWORD)
-            page.fill("#id_otp_token", f"{totp(key, step=step, t0=t0, digits=digits):06d}")
-            page.click("input[type=submit]")
-            page.wait_for_url(f"{live_server.url}/admin/")
+            browser.sign_in_to_admin(username="chief", device=device, screenshot="01-admin-login")
             browser.settle(ready="#content-main", screenshot="02-admin-index")
             assert page.inner_text("#user-tools").startswith("WELCOME,")
 
@@ -173,18 +177,12 @@ def test_a_secretariat_plans_the_next_session_and_orders_its_agenda(live_server,
     user.set_password(PASSWORD)
     user.save()
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    key, step, t0, digits = device.bin_key, device.step, device.t0, device.digits
 
     with sync_playwright() as playwright:
         browser = Browser(playwright, live_server.url)
         page = browser.page
         try:
-            browser.visit("/admin/login/?next=/admin/", screenshot="20-secretariat-login")
-            page.fill("#id_username", user.username)
-            page.fill("#id_password", PASSWORD)
-            page.fill("#id_otp_token", f"{totp(key, step=step, t0=t0, digits=digits):06d}")
-            page.click("input[type=submit]")
-            page.wait_for_url(f"{live_server.url}/admin/")
+            browser.sign_in_to_admin(username=user.username, device=device, screenshot="20-secretariat-login")
 
             browser.visit(f"/admin/meetings/session/{first.pk}/change/", screenshot="21-first-session")
             page.get_by_role("link", name="Plan the next session").click()
@@ -344,18 +342,12 @@ def test_staff_read_every_time_of_the_reminder_log_and_a_sessions_history_with_i
     session._history_user = user
     session.save()
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    key, step, t0, digits = device.bin_key, device.step, device.t0, device.digits
 
     with sync_playwright() as playwright:
         browser = Browser(playwright, live_server.url)
         page = browser.page
         try:
-            browser.visit("/admin/login/?next=/admin/", screenshot="40-times-login")
-            page.fill("#id_username", "chief")
-            page.fill("#id_password", PASSWORD)
-            page.fill("#id_otp_token", f"{totp(key, step=step, t0=t0, digits=digits):06d}")
-            page.click("input[type=submit]")
-            page.wait_for_url(f"{live_server.url}/admin/")
+            browser.sign_in_to_admin(username="chief", device=device, screenshot="40-times-login")
             browser.visit("/admin/meetings/reminder/", screenshot="41-reminder-log")
             log = page.inner_text("#content")
             due_cells = page.locator("#result_list td.field-due").all_inner_texts()

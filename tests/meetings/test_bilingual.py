@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from icalendar import Calendar
 
-from meetings.mail import reminder_message
+from meetings.mail import reminder_mail
 from meetings.models import Reminder, Session
 from tests.api import editor, reader
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
@@ -81,7 +81,7 @@ def test_reminders_in_the_persons_language(session):
             next_attempt_at=session.starts_at,
             message_id=f"<{language}@x>",
         )
-        return reminder_message(row).subject
+        return reminder_mail(row).message.subject
 
     assert subject("es") == "Recordatorio: Comité de Migración, sesión 2 — Revisión fronteriza"
     assert subject("en") == "Reminder: Migration Committee, session 2 — Border review"

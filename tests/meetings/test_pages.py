@@ -34,7 +34,7 @@ def test_session_page_for_signed_in_people(client, admin_client):
 
 
 def test_reminder_links_to_the_session_page(settings):
-    from meetings.mail import reminder_message
+    from meetings.mail import reminder_mail
     from meetings.models import Reminder
 
     settings.SITE_URL = "https://committee.example"
@@ -46,7 +46,7 @@ def test_reminder_links_to_the_session_page(settings):
         next_attempt_at=session.starts_at,
         message_id="<x@y>",
     )
-    text = reminder_message(row).body
+    text = reminder_mail(row).message.body
     assert f"https://committee.example/schedule/sessions/{session.pk}/" in text
 
 

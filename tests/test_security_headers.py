@@ -30,6 +30,13 @@ POLICY = {
 # The nonce appears only where a page uses it.
 POLICY_WITHOUT_NONCE = {name: value.replace(" 'nonce-*'", "") for name, value in POLICY.items()}
 
+# The headers every answer carries, pages and static files alike, with their values.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 PAGES = {
     "admin sign-in": ("/admin/login/", "text/html; charset=utf-8", POLICY_WITHOUT_NONCE),
     "API JSON": ("/api/v1/sessions/", "application/json", POLICY_WITHOUT_NONCE),
@@ -61,15 +68,7 @@ def test_every_answer_carries_the_headers(client, token, page):
     response = _get(client, path, token)
     assert (response.status_code, response["Content-Type"]) == (200, content_type)
     assert _policy(response["Content-Security-Policy"]) == policy
-    assert {
-        name: response.get(name)
-        for name in ("X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Cross-Origin-Opener-Policy")
-    } == {
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        "X-Frame-Options": "DENY",
-        "Cross-Origin-Opener-Policy": "same-origin",
-    }
+    assert {name: response.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
     # HSTS belongs to HTTPS, which the base settings do not assume.
     assert "Strict-Transport-Security" not in response
 
@@ -160,7 +159,6 @@ STATIC = {
     "Swagger UI's OAuth2 redirect page": (SWAGGER_OAUTH2_REDIRECT, 'text/html; charset="utf-8"'),
     "its script": (SWAGGER_OAUTH2_REDIRECT.replace(".html", ".js"), 'text/javascript; charset="utf-8"'),
 }
-SECURITY_HEADERS = ("X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Cross-Origin-Opener-Policy")
 
 
 @pytest.fixture(scope="module")
@@ -189,12 +187,7 @@ def test_static_files_carry_the_headers_and_a_policy_without_inline_code(client,
     response = client.get(path)
     assert (response.status_code, response["Content-Type"]) == (200, content_type)
     assert _policy(response["Content-Security-Policy"]) == POLICY_WITHOUT_NONCE
-    assert {name: response.get(name) for name in SECURITY_HEADERS} == {
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        "X-Frame-Options": "DENY",
-        "Cross-Origin-Opener-Policy": "same-origin",
-    }
+    assert {name: response.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
     assert "Strict-Transport-Security" not in response
 
 
@@ -212,9 +205,4 @@ def test_production_static_files_add_hsts_over_https(client, served_static, prod
     assert (response.status_code, response["Content-Type"]) == (200, content_type)
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     assert _policy(response["Content-Security-Policy"]) == POLICY_WITHOUT_NONCE
-    assert {name: response.get(name) for name in SECURITY_HEADERS} == {
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        "X-Frame-Options": "DENY",
-        "Cross-Origin-Opener-Policy": "same-origin",
-    }
+    assert {name: response.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS

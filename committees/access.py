@@ -119,9 +119,9 @@ def _tied(rows: QuerySet, person: str) -> Q:
 
 
 def people_visible(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:
-    """The people of the committees one sees (who sit on them, are invited to their sessions or
-    present an item there), and one's own country's people who are tied to no committee yet (just
-    added, to be seated). Someone tied only to committees one does not see does not exist for one."""
+    """The people of the committees one sees (tied to them as `_ties` says), and one's own
+    country's people who are tied to no committee yet (just added, to be seated). Someone tied
+    only to committees one does not see does not exist for one."""
     queryset = Person.objects.all() if queryset is None else queryset
     if access.everything:
         return queryset

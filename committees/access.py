@@ -13,7 +13,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Membership, Person, StaffAssignment
-from tracker.roles import ADMINISTRATOR
+from tracker.request_cache import per_user
+from tracker.roles import ADMINISTRATOR, IS_ADMINISTRATOR_KEY
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Access:
 NOBODY = Access(everything=False, committees=frozenset(), delegations=frozenset())
 EVERYTHING = Access(everything=True, committees=frozenset(), delegations=frozenset())
 ROLE_MARK = "*"
+# The request's answer of `access_for`, under this key of `tracker.request_cache`.
+ACCESS_KEY = "committee_access"
 # Table names come from the models; every value is a parameter.
 _ACCESS_SQL = (
     f"SELECT committee_id, delegation FROM {StaffAssignment._meta.db_table} WHERE user_id = %s "  # noqa: S608
@@ -54,31 +57,30 @@ _ACCESS_SQL = (
 
 
 def access_for(user: AbstractBaseUser | AnonymousUser) -> Access:
-    """The user's access, read once and kept on the user object for the rest of the request."""
+    """The user's access, read once a request (see `tracker.request_cache`)."""
     if not user.is_authenticated or not user.is_active:
         return NOBODY
-    cached = getattr(user, "_committee_access", None)
-    if cached is not None:
-        return cached
+    return per_user(user, ACCESS_KEY, lambda: _access_read(user))
+
+
+def _access_read(user: AbstractBaseUser) -> Access:
     if user.is_superuser:
-        access = EVERYTHING
-    else:
-        # One query for both the role and the assignments, in plain SQL: it runs on every API
-        # request, and the ORM would spend longer building it than the database answering it.
-        with connection.cursor() as cursor:
-            cursor.execute(_ACCESS_SQL, [user.pk, ROLE_MARK, user.pk, ADMINISTRATOR])
-            rows = cursor.fetchall()
-        user._is_administrator = any(committee is None for committee, _country in rows)
-        if user._is_administrator:
-            access = EVERYTHING
-        else:
-            access = Access(
-                everything=False,
-                committees=frozenset(committee for committee, _country in rows),
-                delegations=frozenset((committee, country) for committee, country in rows if country),
-            )
-    user._committee_access = access
-    return access
+        return EVERYTHING
+    # One query for both the role and the assignments, in plain SQL: it runs on every API
+    # request, and the ORM would spend longer building it than the database answering it.
+    with connection.cursor() as cursor:
+        cursor.execute(_ACCESS_SQL, [user.pk, ROLE_MARK, user.pk, ADMINISTRATOR])
+        rows = cursor.fetchall()
+    administrator = any(committee is None for committee, _country in rows)
+    # The role is read already: tracker.roles.is_administrator need not ask again this request.
+    per_user(user, IS_ADMINISTRATOR_KEY, lambda: administrator)
+    if administrator:
+        return EVERYTHING
+    return Access(
+        everything=False,
+        committees=frozenset(committee for committee, _country in rows),
+        delegations=frozenset((committee, country) for committee, country in rows if country),
+    )
 
 
 def committees_visible(*, access: Access, queryset: QuerySet | None = None) -> QuerySet:

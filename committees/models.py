@@ -10,7 +10,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from committees.choices import Language, Role, default_reminder_offsets
-from tracker.bilingual import in_reader_language
+from tracker.bilingual import text_for_reader
 from tracker.durations import offsets_validate
 from tracker.models import TimeStampedModel
 from tracker.validators import validate_no_control_characters, validate_single_line, validate_timezone_name
@@ -72,11 +72,11 @@ class Committee(TimeStampedModel):
 
     @property
     def display_name(self) -> str:
-        return in_reader_language(self.name_es, self.name_en)
+        return text_for_reader(self.name_es, self.name_en)
 
     @property
     def display_description(self) -> str:
-        return in_reader_language(self.description, self.description_en)
+        return text_for_reader(self.description, self.description_en)
 
     @property
     def countries(self) -> tuple[str, str]:
@@ -122,6 +122,40 @@ class Person(TimeStampedModel):
         return self.full_name
 
 
+def active_on_q(day: date, prefix: str = "") -> Q:
+    """Memberships active on `day`: begun on or before it, and open or ending on or after it (both
+    ends of the period count). `prefix` reaches memberships through a relation, e.g.
+    `"memberships__"` from a committee or a person; there, put every condition on the same
+    membership in one `filter()` call (or one `Count(filter=...)`), or each may match a different one."""
+    return Q(**{f"{prefix}start_date__lte": day}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
+    )
+
+
+def membership_active_on(membership: "Membership", day: date) -> bool:
+    """`active_on_q` for a membership already read (e.g. prefetched), without a query."""
+    return membership.start_date <= day and (membership.end_date is None or day <= membership.end_date)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active_on(self, day: date) -> "MembershipQuerySet":
+        """Memberships active on `day` (`active_on_q`; for rows already read, `membership_active_on`)."""
+        return self.filter(active_on_q(day))
+
+
+# What a person's record holds that staff type or import.
+PERSON_FIELDS = (
+    "full_name",
+    "position",
+    "organisation",
+    "country",
+    "email",
+    "preferred_language",
+    "timezone",
+    "receives_reminders",
+)
+
+
 class Membership(TimeStampedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person"))
     committee = models.ForeignKey(
@@ -132,6 +166,7 @@ class Membership(TimeStampedModel):
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty while the membership lasts."))
 
+    objects = MembershipQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -163,8 +198,10 @@ class Membership(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.person} — {self.get_role_display()} ({self.delegation.code})"
 
-    def is_active(self, on: date) -> bool:
-        return self.start_date <= on and (self.end_date is None or on <= self.end_date)
+    # Judged across every row of a save by committees.services.membership_conflicts, which names
+    # the conflicting member; one row alone cannot judge them (a co-chair handed over on one page
+    # ends the old term in the same save).
+    rule_constraints = frozenset({"membership_one_open_co_chair_per_delegation", "membership_one_open_per_person"})
 
 
 class StaffAssignment(TimeStampedModel):

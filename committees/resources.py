@@ -17,9 +17,9 @@ from committees.access import (
     people_visible,
     person_check,
 )
-from committees.models import Committee, Membership, Person
-from committees.services import membership_save, membership_validate
-from tracker.schedule import schedule_changed
+from committees.models import PERSON_FIELDS, Committee, Membership, Person
+from committees.services import membership_save, membership_validate, person_save
+from committees.writes import schedule_writes_together
 
 
 class FileColumnsError(ValueError):
@@ -37,10 +37,15 @@ class AllOrNothingResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.access = access
 
-    def import_data(self, dataset, **kwargs):
-        # One transaction, rolled back if any row has an error of any kind.
+    def import_data(self, dataset, dry_run: bool = False, **kwargs):
+        """One write for the whole file, through the services row by row (so the schedule version
+        rises once); rolled back if any row has an error of any kind, or on a trial run."""
         kwargs.update(use_transactions=True, rollback_on_validation_errors=True)
-        return super().import_data(dataset, **kwargs)
+        with schedule_writes_together() as write:
+            result = super().import_data(dataset, dry_run=dry_run, **kwargs)
+            if dry_run or result.has_errors() or result.has_validation_errors():
+                write.discard()
+        return result
 
     def before_import(self, dataset, **kwargs) -> None:
         """A file whose columns are not this importer's is refused as a whole, with the columns it
@@ -73,26 +78,13 @@ class AllOrNothingResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def after_import(self, dataset, result, **kwargs) -> None:
-        super().after_import(dataset, result, **kwargs)
-        schedule_changed()  # people and memberships show in the API's committees and presenters
-
 
 class PersonResource(AllOrNothingResource):
     """One person a row, found again by full name and country (so a file can be imported twice)."""
 
     class Meta:
         model = Person
-        fields = (
-            "full_name",
-            "position",
-            "organisation",
-            "country",
-            "email",
-            "preferred_language",
-            "timezone",
-            "receives_reminders",
-        )
+        fields = PERSON_FIELDS
         import_id_fields = ("full_name", "country")
         clean_model_instances = True
         skip_unchanged = True
@@ -106,6 +98,9 @@ class PersonResource(AllOrNothingResource):
 
     def scope_errors(self, instance: Person) -> dict[str, str]:
         return person_check(self.access, instance)
+
+    def do_instance_save(self, instance: Person, is_create: bool) -> None:
+        person_save(person=instance)
 
 
 class _LookupWidget(widgets.ForeignKeyWidget):

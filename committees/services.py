@@ -1,17 +1,19 @@
-"""Writes to committees, people and memberships, with the rules that span rows."""
+"""Writes to committees, people, memberships and staff assignments, with the rules that span
+rows. Each runs inside `committees.writes.schedule_write`, which raises the schedule version once
+per write, however many of these a page or a file calls."""
 
 from collections.abc import Collection, Sequence
 from datetime import date
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from committees.choices import Role
-from committees.models import Committee, Membership, Person
+from committees.models import Committee, Membership, Person, StaffAssignment
+from committees.writes import schedule_write
 from tracker.constraints import violated_constraint
-from tracker.schedule import schedule_changed
 
 # Constraint names (PostgreSQL) and SQLite column lists → the field a person should fix.
 _CONSTRAINT_ERRORS = {
@@ -29,14 +31,6 @@ _CONSTRAINT_ERRORS = {
         gettext_lazy("This person is already a member of this committee in that period."),
     ),
 }
-
-
-def committee_lock(*, committee_id: int) -> None:
-    """Serialise writes that check rules across one committee's rows (call inside a transaction).
-
-    On PostgreSQL this is a row lock; on SQLite the IMMEDIATE transaction already holds the
-    database's write lock."""
-    Committee.objects.select_for_update().filter(pk=committee_id).values_list("pk", flat=True).first()
 
 
 def _periods_overlap(a: Membership, b: Membership) -> bool:
@@ -148,11 +142,9 @@ def _constraint_error(exc: IntegrityError) -> ValidationError:
 def membership_save(*, membership: Membership) -> Membership:
     """Validate and save one membership, new or changed, with the committee locked."""
     try:
-        with transaction.atomic():
-            committee_lock(committee_id=membership.committee_id)
+        with schedule_write(committee_ids=[membership.committee_id]):
             membership_validate(membership=membership)
             membership.save()
-            schedule_changed()
     except IntegrityError as exc:
         raise _constraint_error(exc) from exc
     return membership
@@ -173,12 +165,10 @@ def memberships_save(
     their committees locked and the rules checked across all of them and the stored rows.
     `unchanged` ones are checked alongside but not written."""
     candidates = [*changed, *unchanged]
+    for membership in candidates:
+        _refresh_foreign_keys(membership)
     try:
-        with transaction.atomic():
-            for membership in candidates:
-                _refresh_foreign_keys(membership)
-            for committee_id in sorted({m.committee_id for m in [*candidates, *removed] if m.committee_id}):
-                committee_lock(committee_id=committee_id)
+        with schedule_write(committee_ids=[m.committee_id for m in [*candidates, *removed]]):
             conflicts = membership_conflicts(memberships=candidates, removed_ids={m.pk for m in removed if m.pk})
             if conflicts:
                 raise ValidationError(
@@ -192,11 +182,67 @@ def memberships_save(
                 membership.delete()
             for membership in changed:
                 membership.save()
-            schedule_changed()
     except IntegrityError as exc:
         raise _constraint_error(exc) from exc
 
 
-def membership_end(*, membership: Membership, end_date: date) -> Membership:
-    membership.end_date = end_date
-    return membership_save(membership=membership)
+def membership_delete(*, membership: Membership) -> None:
+    with schedule_write(committee_ids=[membership.committee_id]):
+        membership.delete()
+
+
+def _fields_validate(instance, *, exclude: Collection[str] = ()) -> None:
+    """The record's own field rules and constraints, as ModelForm checks them (errors by field)."""
+    instance.full_clean(exclude=list(exclude))
+
+
+def committee_save(*, committee: Committee) -> Committee:
+    """Create or change a committee (its names, countries, zone, reminder offsets, publication)."""
+    with schedule_write(committee_ids=[committee.pk]):
+        _fields_validate(committee)
+        committee.save()
+    return committee
+
+
+def committee_delete(*, committee: Committee) -> None:
+    """Delete a committee with its memberships, sessions and staff assignments."""
+    with schedule_write(committee_ids=[committee.pk]):
+        committee.delete()
+
+
+def person_save(*, person: Person) -> Person:
+    """Create or change a person (a presenter's name shows on the schedule)."""
+    with schedule_write():
+        _fields_validate(person)
+        person.save()
+    return person
+
+
+def person_delete(*, person: Person) -> None:
+    """Delete a person with their memberships and invitations; the agenda items they presented
+    keep their place, without a presenter."""
+    with schedule_write(committee_ids=person.memberships.values_list("committee_id", flat=True)):
+        person.delete()
+
+
+def staff_assignment_save(*, assignment: StaffAssignment) -> StaffAssignment:
+    """Give a user access to a committee, as a delegation's secretariat or to read (what the
+    schedule shows them changes with it)."""
+    with schedule_write(committee_ids=[assignment.committee_id]):
+        _fields_validate(assignment, exclude=["user"] if assignment.user_id is None else ())
+        assignment.save()
+    return assignment
+
+
+def staff_assignments_save(*, changed: Sequence[StaffAssignment], removed: Sequence[StaffAssignment] = ()) -> None:
+    """Save a user's assignments of one page (new or `changed`) and delete `removed`, as one write."""
+    with schedule_write(committee_ids=[a.committee_id for a in [*changed, *removed]]):
+        for assignment in removed:
+            assignment.delete()
+        for assignment in changed:
+            staff_assignment_save(assignment=assignment)
+
+
+def staff_assignment_delete(*, assignment: StaffAssignment) -> None:
+    with schedule_write(committee_ids=[assignment.committee_id]):
+        assignment.delete()

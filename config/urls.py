@@ -5,8 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from config.api import router
 from meetings import pages
-from meetings.api.views import SessionCalendarView, SessionsCalendarView
-from meetings.views import CalendarFeedView
+from meetings.api.views import CalendarFeedView, SessionCalendarView, SessionsCalendarView
 from tracker.api.docs import SwaggerView
 from tracker.language import set_language
 from tracker.views import healthz

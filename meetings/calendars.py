@@ -55,9 +55,7 @@ def session_description(session: Session) -> str:
         % {"number": session.number, "committee": session.committee.display_name},
         _("At the venue: %(time)s") % {"time": format_in_zone(session.starts_at, session.timezone)},
     ]
-    lines += [
-        f"{clock.label}: {format_in_zone(clock.local, clock.zone_name)}" for clock in capital_clocks(session.starts_at)
-    ]
+    lines += [clock.line for clock in capital_clocks(session.starts_at)]
     if session.status == SessionStatus.POSTPONED:
         lines += ["", _("Postponed: a new date will be announced.")]
     if session.display_description:

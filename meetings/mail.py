@@ -22,7 +22,7 @@ from icalendar import Calendar, vCalAddress, vText
 from meetings.calendars import PRODID, session_event, session_page_url, timezones_add
 from meetings.choices import SESSION_OFF_KINDS, ReminderKind, ReminderState
 from meetings.models import AgendaItem, Reminder, Session
-from tracker.bilingual import in_reader_language
+from tracker.bilingual import text_for_reader
 from tracker.timezones import capital_clocks, format_in_zone, to_utc, to_zone, utc_offset_label
 
 _SUBJECTS = {
@@ -46,7 +46,7 @@ def _clocks(session: Session, person_zone: str) -> list[tuple[str, str]]:
         rows.append((_("At the venue"), format_in_zone(session.starts_at, session.timezone)))
     shown = {person_zone, session.timezone}
     rows += [
-        (clock.label, format_in_zone(clock.local, clock.zone_name))
+        (clock.label, clock.reading)
         for clock in capital_clocks(session.starts_at)
         if clock.zone_name not in shown
         and to_zone(session.starts_at, clock.zone_name).utcoffset()
@@ -157,7 +157,7 @@ def session_changes(*, before: dict, session: Session, agenda: list[AgendaItem],
                 "new": f"{session.venue}, {session.host_country.name}",
             }
         )
-    old_titles = [in_reader_language(title, title_en) for title, title_en in before["agenda"]]
+    old_titles = [text_for_reader(title, title_en) for title, title_en in before["agenda"]]
     new_titles = [item.display_title for item in agenda]
     lines += [_("Agenda: added “%(title)s”") % {"title": title} for title in new_titles if title not in old_titles]
     lines += [_("Agenda: removed “%(title)s”") % {"title": title} for title in old_titles if title not in new_titles]

@@ -23,7 +23,7 @@ from meetings.calendars import ICS, sessions_calendar
 from meetings.models import Session
 from meetings.selectors import month_neighbours, schedule_committees, sessions_month, sessions_with_agenda
 from tracker.admin_site import SignInForm
-from tracker.api.conditional import schedule_response
+from tracker.conditional import schedule_response
 from tracker.security import session_end_if_second_factor_due
 from tracker.timezones import capital_clocks, format_in_zone
 from tracker.tokens import calendar_feed_create, calendar_feed_current
@@ -69,9 +69,7 @@ def _times(session: Session) -> dict:
     return {
         "venue": format_in_zone(session.starts_at, session.timezone),
         "venue_end": format_in_zone(session.ends_at, session.timezone),
-        "capitals": [
-            (clock.label, format_in_zone(clock.local, clock.zone_name)) for clock in capital_clocks(session.starts_at)
-        ],
+        "capitals": [(clock.label, clock.reading) for clock in capital_clocks(session.starts_at)],
         "iso": session.starts_at.isoformat(),
     }
 

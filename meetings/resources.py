@@ -63,9 +63,7 @@ def _agenda_lines(session: Session, *, english: bool) -> str:
 
 
 def _capitals(session: Session) -> str:
-    return "; ".join(
-        f"{clock.label}: {format_in_zone(clock.local, clock.zone_name)}" for clock in capital_clocks(session.starts_at)
-    )
+    return "; ".join(clock.line for clock in capital_clocks(session.starts_at))
 
 
 # Aware datetimes on the venue's clock: written as RFC 3339 text, offset included.

@@ -29,6 +29,11 @@ def sessions_editable(*, access: Access, queryset: QuerySet[Session]) -> QuerySe
     return by_committee(access=access, queryset=queryset, editable=True)
 
 
+def by_session_committee(*, access: Access, queryset: QuerySet, editable: bool = False) -> QuerySet:
+    """Rows of a session (agenda items, invitees, reminders) that the user may see (or change)."""
+    return by_committee(access=access, queryset=queryset, path="session__committee", editable=editable)
+
+
 def session_tombstones() -> QuerySet[SessionTombstone]:
     return SessionTombstone.objects.order_by("deleted_at", "session_id")
 

@@ -1,37 +1,38 @@
-"""Writes to sessions and their agendas. The admin, the API and the demo data all come here,
-so the rules that span rows (overlap, agenda length, status changes, the calendar sequence)
-hold whichever way a change arrives."""
+"""Writes to sessions, their agendas and their invitees. The admin, the API and the demo data all
+come here, so the rules that span rows (overlap, agenda length, status changes, the calendar
+sequence) hold whichever way a change arrives. Each write runs in
+`committees.writes.schedule_write`, which raises the schedule version once and re-plans the
+reminders of the sessions it touched."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from committees.models import Committee
-from committees.services import committee_lock
+from committees.writes import schedule_write
 from meetings.choices import (
     CALENDAR_FIELDS,
-    FIRST_YEAR,
-    LAST_YEAR,
     MAX_AGENDA_POSITION,
-    MAX_SESSION_LENGTH,
     MOVE_FIELDS,
-    SLOT_HOLDING_STATUSES,
-    STATUS_TRANSITIONS,
     SessionStatus,
 )
-from meetings.models import AgendaItem, Session, SessionTombstone
-from meetings.reminders import reminders_plan
+from meetings.models import SESSION_CHANGEABLE_FIELDS, AgendaItem, Invitee, Session, SessionTombstone
+from meetings.rules import (
+    agenda_validate,
+    field_errors,
+    session_committee_check,
+    session_reschedule_postponed,
+    session_times_validate,
+    session_validate,
+)
 from meetings.selectors import session_next_number
 from tracker.constraints import violated_constraint
-from tracker.schedule import schedule_changed
-from tracker.timezones import format_in_zone
 
 # Constraint names (PostgreSQL, SQLite CHECK) and SQLite UNIQUE column lists → field and message.
 _CONSTRAINT_ERRORS = {
@@ -50,155 +51,6 @@ _CONSTRAINT_ERRORS = {
 # Kept agenda rows are moved this far up before they take their new positions, so that
 # reordering never collides with the unique (session, position) constraint mid-way.
 _POSITION_SHIFT = MAX_AGENDA_POSITION + 1
-
-
-def session_overlapping(*, session: Session) -> Session | None:
-    """Another slot-holding session of the same committee whose time meets this one's."""
-    if session.status not in SLOT_HOLDING_STATUSES:
-        return None
-    return (
-        Session.objects.filter(
-            committee_id=session.committee_id,
-            status__in=SLOT_HOLDING_STATUSES,
-            starts_at__lt=session.ends_at,
-            ends_at__gt=session.starts_at,
-        )
-        .exclude(pk=session.pk)
-        .order_by("starts_at")
-        .first()
-    )
-
-
-def _times_validate(*, session: Session) -> None:
-    """Both times present and aware: an instant without a zone is never guessed."""
-    errors = {}
-    for field in ("starts_at", "ends_at"):
-        value = getattr(session, field)
-        if value is None:
-            errors[field] = [_("This field is required.")]
-        elif not isinstance(value, datetime):
-            errors[field] = [_("Enter a date and time.")]
-        elif timezone.is_naive(value):
-            errors[field] = [_("Give the time with its UTC offset or time zone; a time without one is ambiguous.")]
-        elif not FIRST_YEAR <= value.year <= LAST_YEAR:
-            errors[field] = [_("Give a year from %(first)d to %(last)d.") % {"first": FIRST_YEAR, "last": LAST_YEAR}]
-    if errors:
-        raise ValidationError(errors)
-
-
-def session_validate(
-    *,
-    session: Session,
-    previous_status: str | None = None,
-    agenda_minutes: int | None = None,
-    now: datetime | None = None,
-) -> None:
-    """Raise ValidationError (by field) if the session, as it stands in memory, breaks a rule.
-
-    `previous_status` is the stored status of an existing session (None for a new one);
-    `agenda_minutes` the total length of the agenda it will have (None: not checked here)."""
-    _times_validate(session=session)
-    errors: dict[str, list[str]] = {}
-
-    def add(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
-
-    length = session.ends_at - session.starts_at
-    if length <= timedelta(0):
-        add("ends_at", _("The session must end after it starts."))
-    elif length > MAX_SESSION_LENGTH:
-        add("ends_at", _("A session may last at most %(days)d days.") % {"days": MAX_SESSION_LENGTH.days})
-
-    now = now or timezone.now()
-    if previous_status is None:
-        if session.status not in (SessionStatus.SCHEDULED, SessionStatus.HELD):
-            add("status", _("A new session is either scheduled or, for one already past, held."))
-    elif session.status != previous_status and session.status not in STATUS_TRANSITIONS[previous_status]:
-        add(
-            "status",
-            _("A %(old)s session cannot become %(new)s.")
-            % {"old": SessionStatus(previous_status).label.lower(), "new": SessionStatus(session.status).label.lower()},
-        )
-    if session.status == SessionStatus.HELD and session.starts_at > now:
-        add("status", _("A session can only be marked held once it has started."))
-
-    if (
-        session.committee_id
-        and session.number is not None
-        and Session.objects.filter(committee_id=session.committee_id, number=session.number)
-        .exclude(pk=session.pk)
-        .exists()
-    ):
-        add("number", _("This committee already has a session with this number."))
-
-    if agenda_minutes is not None and not errors and agenda_minutes > length / timedelta(minutes=1):
-        add(
-            "agenda",
-            _("The agenda lasts %(agenda)d minutes but the session only %(session)d.")
-            % {"agenda": agenda_minutes, "session": length // timedelta(minutes=1)},
-        )
-
-    if not errors and session.committee_id and (other := session_overlapping(session=session)):
-        add(
-            "starts_at",
-            _("Overlaps session %(number)d “%(title)s” (%(start)s to %(end)s).")
-            % {
-                "number": other.number,
-                "title": other.title,
-                "start": format_in_zone(other.starts_at, session.timezone or other.timezone),
-                "end": format_in_zone(other.ends_at, session.timezone or other.timezone),
-            },
-        )
-    if errors:
-        raise ValidationError(errors)
-
-
-def session_reschedule_postponed(*, session: Session, stored: dict) -> None:
-    """A postponed session given a new time is scheduled again (`stored`: its saved status and times)."""
-    if stored["status"] == SessionStatus.POSTPONED == session.status and (stored["starts_at"], stored["ends_at"]) != (
-        session.starts_at,
-        session.ends_at,
-    ):
-        session.status = SessionStatus.SCHEDULED
-
-
-def _full_clean(instance, *, exclude: Sequence[str] = ()) -> dict[str, list[str]]:
-    """Field errors; the table's constraints are checked by the rules, with messages by field."""
-    try:
-        instance.full_clean(exclude=list(exclude), validate_constraints=False)
-    except ValidationError as exc:
-        return {field: list(messages) for field, messages in exc.message_dict.items()}
-    return {}
-
-
-def agenda_max_items() -> int:
-    """The most items an agenda may hold: AGENDA_MAX_ITEMS, which the admin's form is sized for."""
-    return min(settings.AGENDA_MAX_ITEMS, MAX_AGENDA_POSITION)
-
-
-def agenda_length_validate(*, items: int) -> None:
-    """Refuse an agenda of `items` items if it is longer than `agenda_max_items()`."""
-    if items > (most := agenda_max_items()):
-        raise ValidationError({"agenda": [_("An agenda may hold at most %(n)d items.") % {"n": most}]})
-
-
-def _agenda_validate(*, session: Session, agenda: Sequence[AgendaItem]) -> None:
-    agenda_length_validate(items=len(agenda))
-    messages = []
-    for position, item in enumerate(agenda, start=1):
-        if item.pk and item.session_id != session.pk:
-            messages.append(_("Item %(n)d belongs to another session.") % {"n": position})
-            continue
-        item.position = position
-        problems = _full_clean(item, exclude=["session"])
-        for field, field_messages in problems.items():
-            label = AgendaItem._meta.get_field(field).verbose_name
-            messages.extend(
-                _("Item %(n)d, %(field)s: %(message)s") % {"n": position, "field": label, "message": message}
-                for message in field_messages
-            )
-    if messages:
-        raise ValidationError({"agenda": messages})
 
 
 def _agenda_write(*, session: Session, agenda: Sequence[AgendaItem]) -> None:
@@ -220,24 +72,22 @@ def session_save(
     not in it are deleted. The sequence rises when the time, place or status changes; a
     postponed session given a new time is scheduled again."""
     try:
-        with transaction.atomic():
-            committee_lock(committee_id=session.committee_id)
+        with schedule_write(committee_ids=[session.committee_id], now=now) as write:
             previous = Session.objects.select_for_update().get(pk=session.pk) if session.pk else None
-            if previous is not None and previous.committee_id != session.committee_id:
-                raise ValidationError({"committee": [_("A session cannot be moved to another committee.")]})
             if previous is not None:
+                session_committee_check(session=previous, committee_id=session.committee_id)
                 session_reschedule_postponed(
                     session=session,
                     stored={"status": previous.status, "starts_at": previous.starts_at, "ends_at": previous.ends_at},
                 )
-            _times_validate(session=session)
+            session_times_validate(session=session)
             if session.number is None and session.committee_id:
                 session.number = session_next_number(committee=session.committee)
 
-            errors = _full_clean(session, exclude=["sequence"])
+            errors = field_errors(session, exclude=["sequence"])
             if not errors:
                 if agenda is not None:
-                    _agenda_validate(session=session, agenda=agenda)
+                    agenda_validate(session=session, agenda=agenda)
                     minutes = sum(item.duration_minutes for item in agenda)
                 elif previous is not None:
                     minutes = previous.agenda_items.aggregate(total=Sum("duration_minutes"))["total"] or 0
@@ -247,7 +97,7 @@ def session_save(
                     session=session,
                     previous_status=previous.status if previous else None,
                     agenda_minutes=minutes,
-                    now=now,
+                    now=write.now,
                 )
             if errors:
                 raise ValidationError(errors)
@@ -262,8 +112,7 @@ def session_save(
                 any(getattr(previous, field) != getattr(session, field) for field in MOVE_FIELDS)
                 or (previous.status != SessionStatus.SCHEDULED and session.status == SessionStatus.SCHEDULED)
             )
-            reminders_plan(session=session, moved=moved, now=now)
-            schedule_changed()
+            write.session_touched(session_id=session.pk, moved=moved)
     except IntegrityError as exc:
         field, message = _CONSTRAINT_ERRORS.get(violated_constraint(exc), (None, ""))
         if field is None:
@@ -306,20 +155,7 @@ def session_create(
     return session_save(session=session, agenda=list(agenda), now=now)
 
 
-_UPDATABLE = {
-    "number",
-    "title",
-    "title_en",
-    "description",
-    "description_en",
-    "status",
-    "starts_at",
-    "ends_at",
-    "timezone",
-    "venue",
-    "host_country",
-    "reminder_offsets",
-}
+_UPDATABLE = frozenset(SESSION_CHANGEABLE_FIELDS)
 
 
 def session_update(
@@ -352,11 +188,14 @@ def session_mark_held(*, session: Session, now: datetime | None = None) -> Sessi
     return session_set_status(session=session, status=SessionStatus.HELD, now=now)
 
 
-@transaction.atomic
 def session_delete(*, session: Session) -> None:
     """Delete a session and its agenda, leaving a tombstone for clients that mirror the schedule.
     A held session is part of the committee's record and is not deleted."""
-    committee_lock(committee_id=session.committee_id)
+    with schedule_write(committee_ids=[session.committee_id]):
+        _session_delete(session=session)
+
+
+def _session_delete(*, session: Session) -> None:
     if Session.objects.filter(pk=session.pk, status=SessionStatus.HELD).exists():
         raise ValidationError({"status": [_("A held session is part of the record and cannot be deleted.")]})
     if session.reminders.filter(state__in=("sent", "sending")).exists():
@@ -373,4 +212,16 @@ def session_delete(*, session: Session) -> None:
         },
     )
     session.delete()
-    schedule_changed()
+
+
+def invitees_save(*, session: Session, changed: Sequence[Invitee] = (), removed: Sequence[Invitee] = ()) -> None:
+    """Invite people to a session beyond its members (new or `changed` invitees), and withdraw
+    `removed` invitations; the session's reminders and invitations follow at the write's end."""
+    with schedule_write(committee_ids=[session.committee_id]) as write:
+        for invitee in removed:
+            invitee.delete()
+        for invitee in changed:
+            invitee.session = session
+            invitee.full_clean(exclude=["session"])
+            invitee.save()
+        write.session_touched(session_id=session.pk)

@@ -154,7 +154,7 @@ def authenticator_admin_for_superusers(*, site: admin.AdminSite) -> None:
     from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from tracker.admin import zoned_admin
+    from tracker.admin.display import zoned_admin
 
     class SuperuserTOTPDeviceAdmin(SuperuserOnlyAdminMixin, zoned_admin(TOTPDeviceAdmin, TOTPDevice)):
         pass
@@ -168,7 +168,7 @@ def sign_in_logs_zoned(*, site: admin.AdminSite) -> None:
     """django-axes's sign-in attempt and log pages, with every time naming its zone."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    from tracker.admin import zoned_admin
+    from tracker.admin.display import zoned_admin
 
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         if site.is_registered(model):

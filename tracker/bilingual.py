@@ -13,5 +13,6 @@ def shown_text(spanish: str, english: str) -> tuple[str, str]:
     return (english, "en") if english and not reads_spanish() else (spanish, "es")
 
 
-def in_reader_language(spanish: str, english: str) -> str:
+def text_for_reader(spanish: str, english: str) -> str:
+    """The one of the two texts to show in the active language."""
     return shown_text(spanish, english)[0]

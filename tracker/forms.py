@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.models import InlineForeignKeyField, construct_instance
+from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from tracker.durations import offsets_format, offsets_parse
@@ -130,41 +130,60 @@ class ReminderOffsetsField(forms.CharField):
             return True
 
 
+def form_candidate(form: forms.ModelForm):
+    """A copy of the form's instance holding the submitted values, for rules that judge the
+    record as it would be saved before the form itself builds it (after `clean`)."""
+    candidate = copy.copy(form.instance)
+    candidate._state = copy.copy(form.instance._state)  # its own cache of related rows
+    candidate._state.fields_cache = dict(form.instance._state.fields_cache)
+    return construct_instance(form, candidate, form._meta.fields, form._meta.exclude)
+
+
 class RuleCheckedModelForm(forms.ModelForm):
     """A ModelForm that checks the service's rules before the table's constraints.
 
     A rule (no overlap, one co-chair per delegation ...) says which field to fix and why; the
     constraint that backs it in the database would only put a general message above the form.
-    Constraints named in `rule_constraints` are left to the rules (and to the database on save);
-    every other constraint is checked as ModelForm checks it."""
+    The rules run at the end of `clean`, on the record as it would be saved; a field they find
+    fault with is then left out of the constraint checks that follow."""
 
-    rule_constraints: tuple[str, ...] = ()
-
-    def rule_errors(self) -> dict[str, list[str]]:
-        """Errors by field (or "__all__") that the service's rules find in `self.instance`."""
+    def rule_errors(self, candidate) -> dict[str, list[str]]:
+        """Errors by field (or "__all__") that the service's rules find in `candidate`."""
         return {}
 
-    def _post_clean(self) -> None:
-        exclude = self._get_validation_exclusions()
-        # As in ModelForm: the parent of an inline is checked by its own form.
-        exclude |= {name for name, field in self.fields.items() if isinstance(field, InlineForeignKeyField)}
-        try:
-            self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
-            self.instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            self._update_errors(exc)
+    def clean(self) -> dict:
+        cleaned = super().clean()
         if not self.errors:
-            for field, messages in self.rule_errors().items():
+            for field, messages in self.rule_errors(form_candidate(self)).items():
                 for message in messages:
                     self.add_error(field if field in self.fields else None, message)
-        exclude |= set(self.errors)
-        model = type(self.instance)
-        for constraint in model._meta.constraints:
-            if constraint.name in self.rule_constraints:
-                continue
-            try:
-                constraint.validate(model, self.instance, exclude=exclude)
-            except ValidationError as exc:
-                self._update_errors(exc)
-        if self._validate_unique:
-            self.validate_unique()
+        return cleaned
+
+
+class ServiceFormSet(forms.BaseInlineFormSet):
+    """An inline formset whose rows a service saves: `save` hands them to `save_rows` and keeps
+    what changed for the admin's history, as Django's own save does."""
+
+    def kept_forms(self) -> list[forms.ModelForm]:
+        """The forms of the rows to keep, in the order they are saved."""
+        return [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+
+    def record_changes(self) -> tuple[list, list, list]:
+        """(rows new or changed, every row kept, rows removed), noted for the admin's history."""
+        kept = self.kept_forms()
+        self.new_objects = [form.instance for form in kept if not form.instance.pk]
+        self.changed_objects = [
+            (form.instance, form.changed_data) for form in kept if form.instance.pk and form.has_changed()
+        ]
+        self.deleted_objects = [form.instance for form in self.deleted_forms if form.instance.pk]
+        # Existing rows first: e.g. a chair handed over ends the old term before the new one starts.
+        changed = [*(instance for instance, _fields in self.changed_objects), *self.new_objects]
+        return changed, [form.instance for form in kept], self.deleted_objects
+
+    def save(self, commit: bool = True) -> list:
+        changed, kept, removed = self.record_changes()
+        self.save_rows(changed=changed, kept=kept, removed=removed)
+        return changed
+
+    def save_rows(self, *, changed: list, kept: list, removed: list) -> None:
+        raise NotImplementedError

@@ -1,11 +1,13 @@
-"""What /healthz reports: whether the database and the broker answer."""
+"""What /healthz reports: whether the database and the broker answer.
+
+The broker is asked through Celery's current app, which is the project's: `config` creates it
+when the settings are loaded, and Celery's Django fix-up makes it every thread's default."""
 
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.db import connections
-
-from config.celery import app
 
 
 def database_status() -> str:
@@ -16,8 +18,8 @@ def database_status() -> str:
 
 
 def broker_status() -> str:
-    transport_options = app.conf.broker_transport_options or {}
-    with app.connection_for_write() as connection:
+    transport_options = current_app.conf.broker_transport_options or {}
+    with current_app.connection_for_write() as connection:
         if connection.transport_cls == "filesystem":
             # The filesystem transport never fails to "connect"; what matters is the folder.
             folder = Path(transport_options["data_folder_out"])

@@ -9,21 +9,24 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from tracker.models import UserPreferences
+from tracker.request_cache import per_user
 
 
 def preferred_language(user) -> str:
     """The language `user` chose, or "" (then the browser's counts); read once a request."""
     if not user.is_authenticated:
         return ""
-    if not hasattr(user, "_preferred_language"):
-        chosen = UserPreferences.objects.filter(user=user).values_list("language", flat=True).first()
-        user._preferred_language = chosen or ""
-    return user._preferred_language
+
+    def chosen() -> str:
+        return UserPreferences.objects.filter(user=user).values_list("language", flat=True).first() or ""
+
+    return per_user(user, "preferred_language", chosen)
 
 
-def in_readers_language(user):
-    """For answers to clients that authenticate after the middleware ran (API tokens, calendar
-    addresses) and often send no Accept-Language: the person's chosen language, else the request's."""
+def translation_for(user) -> translation.override:
+    """The translation switched to `user`'s chosen language, else kept as the request's, for as
+    long as the `with` block lasts. For answers to clients that authenticate after the middleware
+    ran (API tokens, calendar addresses) and often send no Accept-Language."""
     return translation.override(preferred_language(user) or translation.get_language())
 
 

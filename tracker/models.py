@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -14,8 +14,29 @@ class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True, db_index=True)
 
+    # Constraints whose rule a service checks with messages by field (and across the rows of one
+    # save), named here so that model validation leaves them to it; the database still holds them.
+    rule_constraints: frozenset[str] = frozenset()
+
     class Meta:
         abstract = True
+
+    def validate_constraints(self, exclude=None) -> None:
+        using = router.db_for_write(type(self), instance=self)
+        errors: dict = {}
+        for model, constraints in self.get_constraints():
+            for constraint in constraints:
+                if constraint.name in self.rule_constraints:
+                    continue
+                try:
+                    constraint.validate(model, self, exclude=exclude, using=using)
+                except ValidationError as exc:
+                    if exc.code == "unique" and len(getattr(constraint, "fields", ())) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(exc)
+                    else:
+                        errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class ScheduleVersion(models.Model):

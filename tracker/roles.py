@@ -6,9 +6,15 @@ The groups and their permissions are created by a data migration."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from tracker.request_cache import per_user
+
 ADMINISTRATOR = "Administrator"
 SECRETARIAT = "Committee secretariat"
 READER = "Reader"
+
+# The request's answer of `is_administrator`, under this key of `tracker.request_cache`;
+# `committees.access.access_for` reads the role with the assignments and keeps it here too.
+IS_ADMINISTRATOR_KEY = "is_administrator"
 
 
 def is_administrator(user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -17,8 +23,4 @@ def is_administrator(user: AbstractBaseUser | AnonymousUser) -> bool:
         return False
     if user.is_superuser:
         return True
-    cached = getattr(user, "_is_administrator", None)
-    if cached is None:
-        cached = user.groups.filter(name=ADMINISTRATOR).exists()
-        user._is_administrator = cached
-    return cached
+    return per_user(user, IS_ADMINISTRATOR_KEY, lambda: user.groups.filter(name=ADMINISTRATOR).exists())

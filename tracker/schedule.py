@@ -1,6 +1,6 @@
 """The schedule version: raised by every change, read by every cached or conditional response."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import F
@@ -11,19 +11,20 @@ from tracker.models import ScheduleVersion
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def schedule_changed() -> None:
+def schedule_changed(*, now: datetime | None = None) -> None:
     """Raise the version; call inside the transaction that changes the schedule.
 
-    The change time moves on by at least a whole second each time: Last-Modified counts whole
-    seconds, and two changes within one second must not share it, or a client holding the
-    first would be told (304) that nothing changed since."""
-    now = timezone.now()
+    The change time is the clock's, read once the version row is locked, so a change that waited
+    for another is never dated before it; it never moves back (a clock set back, or `now` given
+    for an earlier time, keeps the stored time). Two changes within one second share the second
+    Last-Modified counts; tracker.conditional holds that date back until the second is over."""
     current = ScheduleVersion.objects.select_for_update().filter(pk=1).first()
+    if now is None:
+        now = timezone.now()
     if current is None:
         ScheduleVersion.objects.get_or_create(pk=1, defaults={"version": 1, "changed_at": now})
         return
-    next_second = current.changed_at.replace(microsecond=0) + timedelta(seconds=1)
-    ScheduleVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=max(now, next_second))
+    ScheduleVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=max(now, current.changed_at))
 
 
 _READ = f"SELECT version, changed_at FROM {ScheduleVersion._meta.db_table} WHERE id = 1"  # noqa: S608 - a table name from the model, no input

@@ -23,9 +23,6 @@ from django.utils.translation import gettext_lazy as _
 # Times are accepted within these years; further out, moving between zones can overflow.
 ACCEPTED_YEARS = (1900, 2200)
 
-LIMA = zoneinfo.ZoneInfo("America/Lima")
-SANTIAGO = zoneinfo.ZoneInfo("America/Santiago")
-
 
 class LocalTimeProblem(enum.Enum):
     NONEXISTENT = "nonexistent"
@@ -201,6 +198,16 @@ class Clock:
     @property
     def zone_name(self) -> str:
         return str(self.local.tzinfo)
+
+    @property
+    def reading(self) -> str:
+        """`2025-12-01 08:00 UTC-05:00 (America/Lima)`."""
+        return format_in_zone(self.local, self.zone_name)
+
+    @property
+    def line(self) -> str:
+        """`Lima: 2025-12-01 08:00 UTC-05:00 (America/Lima)`."""
+        return f"{self.label}: {self.reading}"
 
     def __str__(self) -> str:
         return f"{self.label} {self.local:%Y-%m-%d %H:%M} {utc_offset_label(self.local)}"

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from committees.choices import Role
-from committees.models import Committee, Membership, Person
+from committees.models import Committee, Membership, Person, membership_active_on
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -53,5 +53,6 @@ class CommitteeSerializer(serializers.ModelSerializer):
     @extend_schema_field(MembershipSerializer(many=True))
     def get_co_chairs(self, committee: Committee) -> list[dict]:
         today = timezone.localdate()
-        chairs = [m for m in committee.memberships.all() if m.role == Role.CO_CHAIR and m.is_active(today)]
+        # From the prefetched memberships: no query per committee.
+        chairs = [m for m in committee.memberships.all() if m.role == Role.CO_CHAIR and membership_active_on(m, today)]
         return MembershipSerializer(chairs, many=True).data

@@ -315,6 +315,9 @@ REMINDER_DB_BACKOFF_SECONDS = env.int("REMINDER_DB_BACKOFF_SECONDS", default=5)
 SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
 # How long a rendered schedule body stays in the cache; a change makes it unreachable at once anyway.
 SCHEDULE_CACHE_SECONDS = env.int("SCHEDULE_CACHE_SECONDS", default=24 * 3600)
+# What every write to the schedule does at its end, after raising the schedule version once
+# (committees.writes.schedule_write): each function is called with the write.
+SCHEDULE_WRITE_EFFECTS = ["meetings.reminders.replanning.reminders_plan_touched"]
 # How long a new API token lives unless its maker sets another expiry, and the longest any may live.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=365)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=730)

@@ -1,15 +1,18 @@
 from datetime import UTC
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
 from committees.access import NOBODY, Access, committees_visible, people_visible
+from committees.api.serializers import PersonSerializer
 from committees.models import Committee, Person
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Session, SessionTombstone
-from meetings.services import agenda_length_validate
+from meetings.rules import agenda_length_validate
 from tracker.api.fields import AwareDateTimeField, SlugLookupField, TimeZoneNameField
 from tracker.api.serializers import RefusesServerSetFields
 from tracker.timezones import to_zone
@@ -22,14 +25,22 @@ def rfc3339(value, zone_name: str | None = None) -> str:
     return to_zone(value, zone_name).isoformat(timespec="seconds")
 
 
-class PresenterSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Person
-        fields = ("id", "full_name", "position", "organisation", "country")
+def _limits(model: type[Model], name: str) -> dict[str, int]:
+    """The limits the model states for a field, as a serializer field's arguments: its `max_length`,
+    and the `min_value`/`max_value` of the validators it declares (not the column's range, which the
+    database keeps)."""
+    field = model._meta.get_field(name)
+    limits = {} if field.max_length is None else {"max_length": field.max_length}
+    for validator in field.deconstruct()[3].get("validators", ()):
+        if isinstance(validator, MinValueValidator):
+            limits["min_value"] = validator.limit_value
+        elif isinstance(validator, MaxValueValidator):
+            limits["max_value"] = validator.limit_value
+    return limits
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
-    presenter = PresenterSerializer(allow_null=True)
+    presenter = PersonSerializer(allow_null=True)
 
     class Meta:
         model = AgendaItem
@@ -122,10 +133,14 @@ class AgendaItemWriteSerializer(RefusesServerSetFields, serializers.Serializer):
         list_serializer_class = AgendaWriteListSerializer
 
     id = serializers.IntegerField(required=False, help_text=_("An existing item of this session to keep."))
-    title = serializers.CharField(max_length=300, help_text=_("In Spanish."))
-    title_en = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
-    description_en = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    title = serializers.CharField(**_limits(AgendaItem, "title"), help_text=_("In Spanish."))
+    title_en = serializers.CharField(**_limits(AgendaItem, "title_en"), required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        **_limits(AgendaItem, "description"), required=False, allow_blank=True, default=""
+    )
+    description_en = serializers.CharField(
+        **_limits(AgendaItem, "description_en"), required=False, allow_blank=True, default=""
+    )
     presenter = serializers.PrimaryKeyRelatedField(
         queryset=Person.objects.all(),
         required=False,
@@ -133,9 +148,11 @@ class AgendaItemWriteSerializer(RefusesServerSetFields, serializers.Serializer):
         default=None,
         help_text=_("A person's id."),
     )
-    duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
-    outcome = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
-    outcome_en = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    duration_minutes = serializers.IntegerField(**_limits(AgendaItem, "duration_minutes"))
+    outcome = serializers.CharField(**_limits(AgendaItem, "outcome"), required=False, allow_blank=True, default="")
+    outcome_en = serializers.CharField(
+        **_limits(AgendaItem, "outcome_en"), required=False, allow_blank=True, default=""
+    )
 
 
 class SessionWriteSerializer(RefusesServerSetFields, serializers.Serializer):
@@ -143,17 +160,17 @@ class SessionWriteSerializer(RefusesServerSetFields, serializers.Serializer):
 
     committee = SlugLookupField(slug_field="slug", queryset=Committee.objects.all())
     number = serializers.IntegerField(
-        min_value=1, required=False, help_text=_("Leave out for the committee's next number.")
+        **_limits(Session, "number"), required=False, help_text=_("Leave out for the committee's next number.")
     )
-    title = serializers.CharField(max_length=300, help_text=_("In Spanish."))
+    title = serializers.CharField(**_limits(Session, "title"), help_text=_("In Spanish."))
     title_en = serializers.CharField(
-        max_length=300,
+        **_limits(Session, "title_en"),
         required=False,
         allow_blank=True,
         help_text=_("Shown to English readers; empty: the Spanish title."),
     )
-    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
-    description_en = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    description = serializers.CharField(**_limits(Session, "description"), required=False, allow_blank=True)
+    description_en = serializers.CharField(**_limits(Session, "description_en"), required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
     starts_at = AwareDateTimeField()
     ends_at = AwareDateTimeField()
@@ -163,11 +180,11 @@ class SessionWriteSerializer(RefusesServerSetFields, serializers.Serializer):
             "US/Eastern are refused."
         )
     )
-    venue = serializers.CharField(max_length=300)
+    venue = serializers.CharField(**_limits(Session, "venue"))
     host_country = CountryField()
     agenda = AgendaItemWriteSerializer(many=True, required=False)
 
-    server_set = ("id", "uid", "sequence", "created_at", "updated_at", "created_by", "delegation")
+    server_set = ("id", "uid", "sequence", "created_at", "updated_at")
 
     def __init__(self, *args, access: Access = NOBODY, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -2,9 +2,10 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,9 +20,9 @@ from meetings.api.serializers import (
 )
 from meetings.calendars import ICS, feed_name, sessions_calendar
 from meetings.models import AgendaItem, Session
+from meetings.rules import session_committee_check
 from meetings.selectors import session_tombstones, sessions_visible, sessions_with_agenda
 from meetings.services import session_create, session_delete, session_update
-from tracker.api.conditional import schedule_response
 from tracker.api.idempotency import IdempotentCreateMixin
 from tracker.api.schema import (
     CHANGE,
@@ -34,7 +35,9 @@ from tracker.api.schema import (
     filter_parameters,
 )
 from tracker.api.views import CachedListMixin, CachedReadMixin, ICalendarViewMixin
-from tracker.language import in_readers_language
+from tracker.conditional import schedule_response
+from tracker.language import translation_for
+from tracker.tokens import calendar_feed_find
 
 
 def _agenda_items(session: Session | None, items: list[dict]) -> list[AgendaItem]:
@@ -83,9 +86,8 @@ class _SessionWrites(viewsets.ModelViewSet):
 
     def partial_update(self, request, *args, **kwargs):
         session = self.get_object()
-        committee = request.data.get("committee") if isinstance(request.data, dict) else None
-        if committee is not None and committee != session.committee.slug:
-            raise ValidationError({"committee": [_("A session cannot be moved to another committee.")]})
+        if isinstance(request.data, dict) and (committee := request.data.get("committee")) is not None:
+            session_committee_check(session=session, committee_slug=str(committee))
         serializer = SessionPatchSerializer(data=request.data, partial=True, access=access_for(request.user))
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -205,7 +207,7 @@ def sessions_calendar_response(request, *, user):
         sessions = filterset.qs
         if filterset.form.cleaned_data.get("committee"):
             committees = committees.filter(slug=filterset.form.cleaned_data["committee"])
-    with in_readers_language(user):
+    with translation_for(user):
         return schedule_response(
             request,
             build=lambda: sessions_calendar(sessions, name=feed_name(committees)),
@@ -249,5 +251,35 @@ class SessionCalendarView(ICalendarViewMixin, APIView):
             session = get_object_or_404(sessions_visible(access=access), pk=pk)
             return sessions_calendar([session], name=session.committee.display_name)
 
-        with in_readers_language(request.user):
+        with translation_for(request.user):
             return schedule_response(request, build=build, content_type=ICS, variant=f"{access.key}|{get_language()}")
+
+
+class CalendarFeedView(ICalendarViewMixin, APIView):
+    """A person's subscription address: the secret in the path stands in for a token, for
+    calendar apps that cannot send headers."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        summary="A personal calendar subscription",
+        operation_id="calendar_ics_retrieve",
+        description="The sessions as iCalendar, for calendar apps that cannot send a token: the secret "
+        "address (from the admin, revocable) is the credential. Takes the session list's filters.",
+        auth=[],
+        parameters=[
+            OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.PATH, description="The secret address."),
+            *conditional_parameters(),
+            *filter_parameters(SessionFilter),
+        ],
+        responses={
+            (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="An iCalendar (RFC 5545) file."),
+            **errors((304, 400, 404, 429)),
+        },
+    )
+    def get(self, request, token: str):
+        feed = calendar_feed_find(token)
+        if feed is None:
+            raise NotFound(_("No such calendar address (it may have been revoked)."))
+        return sessions_calendar_response(request, user=feed.user)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from committees.models import Person
+from committees.models import Person, active_on_q
 from meetings.choices import (
     FULL_NOTICE_KINDS,
     SESSION_OFF_KINDS,
@@ -30,8 +30,7 @@ def reminder_recipients(*, session: Session) -> list[Person]:
     and reminders on; each person once."""
     day: date = to_zone(session.starts_at, session.timezone).date()  # the day at the venue
     members = Person.objects.filter(
-        Q(memberships__committee_id=session.committee_id, memberships__start_date__lte=day)
-        & (Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=day))
+        Q(memberships__committee_id=session.committee_id) & active_on_q(day, prefix="memberships__")
     )
     invited = Person.objects.filter(invitations__session_id=session.pk)
     return list((members | invited).filter(receives_reminders=True).exclude(email="").distinct().order_by("pk"))
@@ -194,7 +193,7 @@ def reminders_plan(*, session: Session, moved: bool = False, now: datetime | Non
 
 def reminders_plan_upcoming(*, now: datetime | None = None) -> int:
     """Re-plan every scheduled session still ahead (for members who joined or left since)."""
-    from committees.services import committee_lock
+    from committees.writes import committee_lock
 
     now = now or timezone.now()
     count = 0

@@ -2,10 +2,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from committees.choices import Role
-from tests.api import reader
+from tests.api import reader, reader_of, token_client
 from tests.factories import CommitteeFactory, MembershipFactory, PersonFactory
+from tracker.models import TokenScope
 from tracker.schedule import schedule_changed
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +96,31 @@ def test_co_chairs_follow_the_date_without_any_change():
     with time_machine.travel(datetime(2026, 11, 27, 12, 0, tzinfo=UTC), tick=False):
         tomorrow = client.get("/api/v1/committees/chile-peru/", HTTP_IF_NONE_MATCH=today["ETag"])
         assert (tomorrow.status_code, tomorrow.json()["co_chairs"]) == (200, [])
+
+
+@time_machine.travel(datetime(2026, 11, 26, 12, 0, tzinfo=UTC), tick=False)
+def test_list_queries_do_not_grow_with_committees_or_members():
+    def make(slug: str):
+        committee = CommitteeFactory(slug=slug)
+        for delegation in ("CL", "PE"):
+            MembershipFactory(committee=committee, role=Role.CO_CHAIR, delegation=delegation)
+            MembershipFactory(committee=committee, delegation=delegation, end_date=date(2025, 12, 31))
+        schedule_changed()
+        return committee
+
+    def queries(*committees) -> tuple[int, int]:
+        # A real token and a reader of these committees: their lookups are among the queries.
+        client = token_client(reader_of(*committees), scope=TokenScope.READ)
+        client.get("/api/v1/")  # its first use is recorded once; later ones within a minute are not
+        cache.clear()  # measure building the page, not serving it from the cache
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/api/v1/committees/")
+        assert response.status_code == 200
+        return len(captured), sum(len(committee["co_chairs"]) for committee in response.json()["results"])
+
+    first = make("a-first")
+    one = queries(first)
+    three = queries(first, make("b-second"), make("c-third"))
+    # token, role and committees, schedule version, the committees, their memberships with their
+    # people (the current co-chairs are picked from these, not asked for)
+    assert (one, three) == ((5, 2), (5, 6))

@@ -1,6 +1,8 @@
 import json
+import threading
 
 import pytest
+from celery import current_app
 from django.db import connections
 
 from config.celery import app
@@ -12,6 +14,14 @@ def test_healthz_both_answer(client):
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_the_current_celery_app_is_the_projects_in_every_thread():
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(current_app._get_current_object()))
+    thread.start()
+    thread.join()
+    assert [current_app._get_current_object(), *seen] == [app, app]
 
 
 @pytest.fixture

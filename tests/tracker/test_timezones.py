@@ -5,8 +5,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.timezones import (
-    LIMA,
-    SANTIAGO,
     Clock,
     LocalTimeError,
     LocalTimeProblem,
@@ -19,8 +17,11 @@ from tracker.timezones import (
     to_wall_clock,
     to_zone,
     utc_offset_label,
+    zone,
 )
 
+LIMA = zone("America/Lima")
+SANTIAGO = zone("America/Santiago")
 ZONES = st.sampled_from([LIMA, SANTIAGO])
 WALL_CLOCK = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31, 23, 59)).map(
     lambda value: value.replace(second=0, microsecond=0)
@@ -39,6 +40,14 @@ def test_first_session_on_both_capitals_clocks():
     assert [str(clock) for clock in capital_clocks(start)] == [
         "Lima 2025-12-01 08:00 UTC-05:00",
         "Santiago 2025-12-01 10:00 UTC-03:00",
+    ]
+
+
+def test_a_clock_reads_with_its_zone_named_and_makes_one_line():
+    lima, santiago = capital_clocks(datetime(2025, 12, 1, 13, 0, tzinfo=UTC))
+    assert [(clock.reading, clock.line) for clock in (lima, santiago)] == [
+        ("2025-12-01 08:00 UTC-05:00 (America/Lima)", "Lima: 2025-12-01 08:00 UTC-05:00 (America/Lima)"),
+        ("2025-12-01 10:00 UTC-03:00 (America/Santiago)", "Santiago: 2025-12-01 10:00 UTC-03:00 (America/Santiago)"),
     ]
 
 

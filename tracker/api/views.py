@@ -3,7 +3,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from tracker.api.conditional import schedule_response
+from tracker.conditional import schedule_response
 
 JSON = "application/json"
 

@@ -1,16 +1,28 @@
-"""The admin's side of the access rules: each page lists, opens and saves only the rows its
-user may, and refuses a change that would move a row out of their reach."""
+"""The bases every admin of a committee's records is built on, composed here once:
+
+- `RecordAdmin`: each POST of its pages (the change form with its inlines, a deletion, a list
+  action) is one schedule write, so the services its hooks call raise the version once; a change
+  refused by a service or the database mid-way saves nothing and says why.
+- `ScopedRecordAdmin`: a `RecordAdmin` that lists, opens and saves only the rows its user may,
+  answers 404 for the others, and refuses a change that would move a row out of their reach
+  (`ScopedAdminMixin`); `ScopedLogAdmin`: the same scope for a log its services write.
+- `ScopedInlineMixin`: the same for an inline."""
 
 from collections.abc import Callable
 
 from django import forms
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.db.models import QuerySet
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from committees.access import Access, access_for, committees_editable, people_visible
 from committees.models import Committee, Person
-from tracker.admin import NotFoundUnlessVisibleMixin
+from committees.writes import schedule_writes_together
+from tracker.admin.history import AuditedAdmin, NotFoundUnlessVisibleMixin
+from tracker.forms import form_candidate
 
 ScopeCheck = Callable[[Access, object], dict[str, str]]
 
@@ -24,14 +36,56 @@ def form_with_access(form_class: type[forms.BaseForm], *, access: Access, check:
         return form_class
 
     class ScopedForm(form_class):
-        def _post_clean(self) -> None:
-            super()._post_clean()  # the instance now holds the submitted values
+        def clean(self) -> dict:
+            cleaned = super().clean()
             if self.has_changed() or not self.instance.pk:
-                for field, message in check(access, self.instance).items():
+                for field, message in check(access, form_candidate(self)).items():
                     self.add_error(field if field in self.fields else None, message)
+            return cleaned
 
     ScopedForm.__name__ = form_class.__name__
     return ScopedForm
+
+
+class RecordAdmin(AuditedAdmin):
+    """See the module's docstring. Its admins save and delete through services only: they
+    override save_model, delete_model and delete_queryset (and their inlines' formsets save)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._one_write(request, super().changeform_view, request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._one_write(request, super().delete_view, request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        return self._one_write(request, super().changelist_view, request, extra_context)
+
+    def save_model(self, request, obj, form, change) -> None:
+        raise NotImplementedError(f"{type(self).__name__} saves through its service")
+
+    def delete_model(self, request, obj) -> None:
+        raise NotImplementedError(f"{type(self).__name__} deletes through its service")
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def _one_write(self, request, view, *args):
+        if request.method != "POST":
+            return view(*args)
+        try:
+            with schedule_writes_together():
+                return view(*args)
+        except (ValidationError, IntegrityError) as exc:
+            # A conflicting change committed by someone else since the form was checked.
+            details = "; ".join(exc.messages) if isinstance(exc, ValidationError) else _("refused by the database")
+            self.message_user(
+                request,
+                _("Nothing was saved: a conflicting change was made at the same time (%(details)s). Please try again.")
+                % {"details": details},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class _ChoicesByAccess:
@@ -74,6 +128,14 @@ class ScopedAdminMixin(NotFoundUnlessVisibleMixin, _ChoicesByAccess):
 
     def delete_queryset(self, request, queryset) -> None:
         super().delete_queryset(request, self.editable_queryset(request, queryset))
+
+
+class ScopedRecordAdmin(ScopedAdminMixin, RecordAdmin):
+    """A record of a committee: scoped to its user, saved through services as one write a page."""
+
+
+class ScopedLogAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A log its own services write (reminders): scoped to its user, changed only by its actions."""
 
 
 class ScopedInlineMixin(_ChoicesByAccess):

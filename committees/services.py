@@ -219,9 +219,11 @@ def person_save(*, person: Person) -> Person:
 
 
 def person_delete(*, person: Person) -> None:
-    """Delete a person with their memberships and invitations; the agenda items they presented
-    keep their place, without a presenter."""
-    with schedule_write(committee_ids=person.memberships.values_list("committee_id", flat=True)):
+    """Delete a person with their memberships and invitations (the sessions they were invited to
+    are re-planned). Someone who presents an agenda item is kept: the database refuses."""
+    with schedule_write(committee_ids=person.memberships.values_list("committee_id", flat=True)) as write:
+        for session_id in person.invitations.values_list("session_id", flat=True):
+            write.session_touched(session_id=session_id)
         person.delete()
 
 

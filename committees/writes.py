@@ -71,8 +71,8 @@ def schedule_write(*, committee_ids: Iterable[int | None] = (), now: datetime | 
     `now` is the write's time for its rules and the reminders it plans (the outermost one's counts)."""
     with _write(now=now) as write:
         write.lock(committee_ids)
-        write.written = True
         yield write
+        write.written = True
 
 
 @contextmanager
@@ -87,8 +87,15 @@ def schedule_writes_together(*, now: datetime | None = None) -> Iterator[Schedul
 def _write(*, now: datetime | None) -> Iterator[ScheduleWrite]:
     outer = _current.get()
     if outer is not None:
-        with transaction.atomic():
-            yield outer
+        # A refused inner write is rolled back to its savepoint, which on PostgreSQL also releases
+        # the locks it took: forget them, with the sessions it touched and whether it wrote.
+        kept = (set(outer.locked), dict(outer.sessions), outer.written)
+        try:
+            with transaction.atomic():
+                yield outer
+        except BaseException:
+            outer.locked, outer.sessions, outer.written = kept
+            raise
         return
     write = ScheduleWrite(now=now or timezone.now())
     token = _current.set(write)

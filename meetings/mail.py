@@ -15,7 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 from icalendar import Calendar, vCalAddress, vText
 
@@ -26,12 +26,12 @@ from tracker.bilingual import text_for_reader
 from tracker.timezones import capital_clocks, format_in_zone, to_utc, to_zone, utc_offset_label
 
 _SUBJECTS = {
-    ReminderKind.INVITATION: _lazy("Invitation: %(committee)s, session %(number)d — %(title)s"),
-    ReminderKind.REMINDER: _lazy("Reminder: %(committee)s, session %(number)d — %(title)s"),
-    ReminderKind.EXTRA: _lazy("Reminder: %(committee)s, session %(number)d — %(title)s"),
-    ReminderKind.UPDATE: _lazy("Changed: %(committee)s, session %(number)d — %(title)s"),
-    ReminderKind.POSTPONEMENT: _lazy("Postponed: %(committee)s, session %(number)d — %(title)s"),
-    ReminderKind.CANCELLATION: _lazy("Cancelled: %(committee)s, session %(number)d — %(title)s"),
+    ReminderKind.INVITATION: gettext_lazy("Invitation: %(committee)s, session %(number)d — %(title)s"),
+    ReminderKind.REMINDER: gettext_lazy("Reminder: %(committee)s, session %(number)d — %(title)s"),
+    ReminderKind.EXTRA: gettext_lazy("Reminder: %(committee)s, session %(number)d — %(title)s"),
+    ReminderKind.UPDATE: gettext_lazy("Changed: %(committee)s, session %(number)d — %(title)s"),
+    ReminderKind.POSTPONEMENT: gettext_lazy("Postponed: %(committee)s, session %(number)d — %(title)s"),
+    ReminderKind.CANCELLATION: gettext_lazy("Cancelled: %(committee)s, session %(number)d — %(title)s"),
 }
 
 

@@ -316,3 +316,17 @@ def test_last_modified_is_never_ahead_of_the_clock_after_pages_with_inlines(admi
     assert response.status_code == 200
     if "Last-Modified" in response:  # absent while the change's second is not over (a weak date)
         assert parse_http_date(response["Last-Modified"]) <= timezone.now().timestamp()
+
+
+def test_a_list_action_refused_for_every_session_raises_nothing(admin_client, raises):
+    future = [
+        SessionFactory(
+            starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC), ends_at=datetime(2030, 1, 7, 15, 0, tzinfo=UTC)
+        )
+    ]
+    response = admin_client.post(
+        "/admin/meetings/session/",
+        {"action": "mark_sessions_held", "_selected_action": [str(s.pk) for s in future]},
+    )
+    assert response.status_code == 302
+    assert (raises, list(Session.objects.values_list("status", flat=True))) == ([], [SessionStatus.SCHEDULED])

@@ -3,8 +3,6 @@ from datetime import timedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tracker.timezones import ACCEPTED_YEARS
-
 
 class SessionStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
@@ -31,7 +29,6 @@ CALENDAR_FIELDS = ("starts_at", "ends_at", "timezone", "venue", "host_country", 
 MOVE_FIELDS = tuple(field for field in CALENDAR_FIELDS if field != "status")
 
 MAX_SESSION_LENGTH = timedelta(days=7)
-FIRST_YEAR, LAST_YEAR = ACCEPTED_YEARS
 MAX_AGENDA_POSITION = 999
 
 

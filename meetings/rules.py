@@ -17,7 +17,7 @@ from meetings.choices import (
     SessionStatus,
 )
 from meetings.models import AgendaItem, Session
-from tracker.timezones import ACCEPTED_YEARS, format_in_zone
+from tracker.timezones import format_in_zone, year_check
 
 
 def session_overlapping(*, session: Session) -> Session | None:
@@ -48,9 +48,11 @@ def session_times_validate(*, session: Session) -> None:
             errors[field] = [_("Enter a date and time.")]
         elif timezone.is_naive(value):
             errors[field] = [_("Give the time with its UTC offset or time zone; a time without one is ambiguous.")]
-        elif not ACCEPTED_YEARS[0] <= value.year <= ACCEPTED_YEARS[1]:
-            first, last = ACCEPTED_YEARS
-            errors[field] = [_("Give a year from %(first)d to %(last)d.") % {"first": first, "last": last}]
+        else:
+            try:
+                year_check(value)
+            except ValidationError as exc:
+                errors[field] = exc.messages
     if errors:
         raise ValidationError(errors)
 

@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.durations import offsets_format, offsets_parse
 from tracker.timezones import (
-    ACCEPTED_YEARS,
     LocalTimeError,
     make_aware_strict,
     timezone_is_legacy,
     timezone_names,
     to_wall_clock,
+    year_check,
 )
 from tracker.validators import validate_timezone_name
 
@@ -45,13 +45,7 @@ class WallClockField(forms.DateTimeField):
                 parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - a wall-clock time; its zone is another field
             except ValueError:
                 continue
-            first, last = ACCEPTED_YEARS
-            if not first <= parsed.year <= last:
-                raise ValidationError(
-                    _("Give a year from %(first)d to %(last)d."),
-                    code="year_out_of_range",
-                    params={"first": first, "last": last},
-                )
+            year_check(parsed)
             return parsed
         raise ValidationError(_("Enter a date and time such as 2025-12-01 10:00."), code="invalid")
 

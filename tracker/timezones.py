@@ -11,17 +11,27 @@ from __future__ import annotations
 import enum
 import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
 # Times are accepted within these years; further out, moving between zones can overflow.
 ACCEPTED_YEARS = (1900, 2200)
+
+
+def year_check(value: date) -> None:
+    """Refuse a date or time outside ACCEPTED_YEARS (ValidationError, code "year")."""
+    first, last = ACCEPTED_YEARS
+    if not first <= value.year <= last:
+        raise ValidationError(
+            _("Give a year from %(first)d to %(last)d."), code="year", params={"first": first, "last": last}
+        )
 
 
 class LocalTimeProblem(enum.Enum):

@@ -4,14 +4,14 @@ capitals' clocks; a capital already on another day says which."""
 from datetime import date
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from meetings.selectors import month_neighbours, sessions_month
-from tracker.timezones import ACCEPTED_YEARS, capital_clocks, format_in_zone
+from tracker.timezones import capital_clocks, format_in_zone, year_check
 
 
 def _month_asked(model_admin: admin.ModelAdmin, request, today: date) -> tuple[int, int]:
@@ -20,10 +20,9 @@ def _month_asked(model_admin: admin.ModelAdmin, request, today: date) -> tuple[i
     if asked:
         try:
             chosen = date.fromisoformat(f"{asked}-01")
-            if not ACCEPTED_YEARS[0] <= chosen.year <= ACCEPTED_YEARS[1]:
-                raise ValueError(asked)
+            year_check(chosen)
             return chosen.year, chosen.month
-        except ValueError:
+        except (ValueError, ValidationError):
             model_admin.message_user(
                 request, _("“%(month)s” is not a month: give it as YYYY-MM.") % {"month": asked}, messages.ERROR
             )

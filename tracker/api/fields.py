@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tracker.timezones import ACCEPTED_YEARS
+from tracker.timezones import year_check
 from tracker.validators import validate_timezone_name
 
 # The shape of every offered zone name (tracker.timezones.timezone_names), for the schema.
@@ -18,7 +18,6 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     default_error_messages = {
         "naive": _("Give the time with its UTC offset, e.g. 2025-12-01T10:00:00-03:00."),
-        "year": _("Give a year from {first} to {last}."),
     }
 
     def to_internal_value(self, value):
@@ -31,9 +30,10 @@ class AwareDateTimeField(serializers.DateTimeField):
         if raw is not None:
             if raw.tzinfo is None:
                 self.fail("naive")
-            first, last = ACCEPTED_YEARS
-            if not first <= raw.year <= last:
-                self.fail("year", first=first, last=last)
+            try:
+                year_check(raw)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages, code=exc.code) from exc
         return super().to_internal_value(value)
 
 

@@ -7,7 +7,7 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from tracker.api.fields import has_unstorable_characters
-from tracker.timezones import ACCEPTED_YEARS
+from tracker.timezones import year_check
 
 
 class AwareIsoDateTimeField(IsoDateTimeField):
@@ -21,11 +21,8 @@ class AwareIsoDateTimeField(IsoDateTimeField):
                 parsed = None
             if parsed is not None and parsed.tzinfo is None:
                 raise forms.ValidationError(self.error_messages["naive"], code="naive")
-            first, last = ACCEPTED_YEARS
-            if parsed is not None and not first <= parsed.year <= last:
-                raise forms.ValidationError(
-                    _("Give a year from %(first)d to %(last)d."), code="year", params={"first": first, "last": last}
-                )
+            if parsed is not None:
+                year_check(parsed)
         return super().to_python(value)
 
 

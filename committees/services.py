@@ -142,9 +142,10 @@ def _constraint_error(exc: IntegrityError) -> ValidationError:
 def membership_save(*, membership: Membership) -> Membership:
     """Validate and save one membership, new or changed, with the committee locked."""
     try:
-        with schedule_write(committee_ids=[membership.committee_id]):
+        with schedule_write(committee_ids=[membership.committee_id]) as write:
             membership_validate(membership=membership)
             membership.save()
+            write.committees_touched([membership.committee_id])
     except IntegrityError as exc:
         raise _constraint_error(exc) from exc
     return membership
@@ -168,7 +169,7 @@ def memberships_save(
     for membership in candidates:
         _refresh_foreign_keys(membership)
     try:
-        with schedule_write(committee_ids=[m.committee_id for m in [*candidates, *removed]]):
+        with schedule_write(committee_ids=[m.committee_id for m in [*candidates, *removed]]) as write:
             conflicts = membership_conflicts(memberships=candidates, removed_ids={m.pk for m in removed if m.pk})
             if conflicts:
                 raise ValidationError(
@@ -182,25 +183,24 @@ def memberships_save(
                 membership.delete()
             for membership in changed:
                 membership.save()
+            write.committees_touched(m.committee_id for m in [*changed, *removed])
     except IntegrityError as exc:
         raise _constraint_error(exc) from exc
 
 
 def membership_delete(*, membership: Membership) -> None:
-    with schedule_write(committee_ids=[membership.committee_id]):
+    with schedule_write(committee_ids=[membership.committee_id]) as write:
         membership.delete()
-
-
-def _fields_validate(instance, *, exclude: Collection[str] = ()) -> None:
-    """The record's own field rules and constraints, as ModelForm checks them (errors by field)."""
-    instance.full_clean(exclude=list(exclude))
+        write.committees_touched([membership.committee_id])
 
 
 def committee_save(*, committee: Committee) -> Committee:
-    """Create or change a committee (its names, countries, zone, reminder offsets, publication)."""
-    with schedule_write(committee_ids=[committee.pk]):
-        _fields_validate(committee)
+    """Create or change a committee (its names, countries, zone, reminder offsets, publication);
+    its upcoming sessions' reminders follow its offsets."""
+    with schedule_write(committee_ids=[committee.pk]) as write:
+        committee.full_clean()
         committee.save()
+        write.committees_touched([committee.pk])
     return committee
 
 
@@ -211,19 +211,28 @@ def committee_delete(*, committee: Committee) -> None:
 
 
 def person_save(*, person: Person) -> Person:
-    """Create or change a person (a presenter's name shows on the schedule)."""
-    with schedule_write():
-        _fields_validate(person)
+    """Create or change a person (a presenter's name shows on the schedule); the reminders of the
+    sessions they sit or are invited to follow their address and their choice to be reminded."""
+    with schedule_write() as write:
+        person.full_clean()
+        known = person.pk is not None
         person.save()
+        if known:  # a new person sits nowhere yet
+            _reminders_follow(write, person)
     return person
+
+
+def _reminders_follow(write, person: Person) -> None:
+    write.committees_touched(person.memberships.values_list("committee_id", flat=True))
+    for session_id in person.invitations.values_list("session_id", flat=True):
+        write.session_touched(session_id=session_id)
 
 
 def person_delete(*, person: Person) -> None:
     """Delete a person with their memberships and invitations (the sessions they were invited to
     are re-planned). Someone who presents an agenda item is kept: the database refuses."""
     with schedule_write(committee_ids=person.memberships.values_list("committee_id", flat=True)) as write:
-        for session_id in person.invitations.values_list("session_id", flat=True):
-            write.session_touched(session_id=session_id)
+        _reminders_follow(write, person)
         person.delete()
 
 
@@ -231,7 +240,7 @@ def staff_assignment_save(*, assignment: StaffAssignment) -> StaffAssignment:
     """Give a user access to a committee, as a delegation's secretariat or to read (what the
     schedule shows them changes with it)."""
     with schedule_write(committee_ids=[assignment.committee_id]):
-        _fields_validate(assignment, exclude=["user"] if assignment.user_id is None else ())
+        assignment.full_clean()
         assignment.save()
     return assignment
 
@@ -243,6 +252,12 @@ def staff_assignments_save(*, changed: Sequence[StaffAssignment], removed: Seque
             assignment.delete()
         for assignment in changed:
             staff_assignment_save(assignment=assignment)
+
+
+def staff_user_delete(*, user) -> None:
+    """Delete a user account with the staff assignments that gave it access to committees."""
+    with schedule_write(committee_ids=user.staff_assignments.values_list("committee_id", flat=True)):
+        user.delete()
 
 
 def staff_assignment_delete(*, assignment: StaffAssignment) -> None:

@@ -8,7 +8,9 @@ write ends without an error, and still inside its transaction:
    inlines or services the write went through, so every cached schedule and feed is dropped
    together with the change and Last-Modified is the write's own time;
 2. each function named in the SCHEDULE_WRITE_EFFECTS setting runs once with the write, which
-   lists the sessions it touched: the meetings app re-plans their reminders there.
+   lists the sessions it touched and the committees whose members (or reminder settings) it
+   changed: the meetings app re-plans the reminders of those sessions, and of the committees'
+   upcoming ones, there.
 
 Writes nest: a service called inside another write joins it (in a savepoint, so that a refused
 inner write can be caught and the rest kept)."""
@@ -37,19 +39,25 @@ class ScheduleWrite:
     locked: set[int] = field(default_factory=set)
     # Each session the write changed or whose invitees it changed → whether its time or place moved.
     sessions: dict[int, bool] = field(default_factory=dict)
+    # Committees whose members, or their contact and reminder settings, the write changed.
+    committees: set[int] = field(default_factory=set)
     written: bool = False
     discarded: bool = False
 
     def lock(self, committee_ids: Iterable[int | None]) -> None:
         """Serialise writes that check rules across a committee's rows. On PostgreSQL a row lock
         held to the end of the write; on SQLite the transaction already holds the write lock."""
-        wanted = sorted({pk for pk in committee_ids if pk is not None} - self.locked)
+        wanted = {pk for pk in committee_ids if pk is not None} - self.locked
         if wanted:
-            list(Committee.objects.select_for_update().filter(pk__in=wanted).order_by("pk").values_list("pk"))
+            committees_lock(committee_ids=wanted)
             self.locked.update(wanted)
 
     def session_touched(self, *, session_id: int, moved: bool = False) -> None:
         self.sessions[session_id] = self.sessions.get(session_id, False) or moved
+
+    def committees_touched(self, committee_ids: Iterable[int | None]) -> None:
+        """Who is reminded of these committees' upcoming sessions, or when, may have changed."""
+        self.committees.update(pk for pk in committee_ids if pk is not None)
 
     def discard(self) -> None:
         """Keep nothing of this write (an import's trial run): it is rolled back, and neither the
@@ -88,13 +96,13 @@ def _write(*, now: datetime | None) -> Iterator[ScheduleWrite]:
     outer = _current.get()
     if outer is not None:
         # A refused inner write is rolled back to its savepoint, which on PostgreSQL also releases
-        # the locks it took: forget them, with the sessions it touched and whether it wrote.
-        kept = (set(outer.locked), dict(outer.sessions), outer.written)
+        # the locks it took: forget them, with what it touched and whether it wrote.
+        kept = (set(outer.locked), dict(outer.sessions), set(outer.committees), outer.written)
         try:
             with transaction.atomic():
                 yield outer
         except BaseException:
-            outer.locked, outer.sessions, outer.written = kept
+            outer.locked, outer.sessions, outer.committees, outer.written = kept
             raise
         return
     write = ScheduleWrite(now=now or timezone.now())
@@ -112,7 +120,8 @@ def _write(*, now: datetime | None) -> Iterator[ScheduleWrite]:
         _current.reset(token)
 
 
-def committee_lock(*, committee_id: int) -> None:
-    """Lock one committee's row for the transaction in progress, as every schedule write does
-    (for work that checks a committee's rows without writing the schedule, e.g. planning)."""
-    Committee.objects.select_for_update().filter(pk=committee_id).values_list("pk", flat=True).first()
+def committees_lock(*, committee_ids: Iterable[int]) -> None:
+    """Lock committees' rows, in the order of their ids, for the transaction in progress, as every
+    schedule write does (also for work that checks a committee's rows without writing the
+    schedule, e.g. planning)."""
+    list(Committee.objects.select_for_update().filter(pk__in=committee_ids).order_by("pk").values_list("pk"))

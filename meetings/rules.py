@@ -14,6 +14,7 @@ from meetings.choices import (
     MAX_SESSION_LENGTH,
     SLOT_HOLDING_STATUSES,
     STATUS_TRANSITIONS,
+    ReminderState,
     SessionStatus,
 )
 from meetings.models import AgendaItem, Session
@@ -190,3 +191,13 @@ def agenda_validate(*, session: Session, agenda: Sequence[AgendaItem]) -> None:
             )
     if messages:
         raise ValidationError({"agenda": messages})
+
+
+def session_delete_problem(*, session: Session) -> str | None:
+    """Why the session may not be deleted, or None: a held session is part of the committee's
+    record, and one people were reminded of is cancelled instead, so that they are told."""
+    if session.status == SessionStatus.HELD:
+        return _("A held session is part of the record and cannot be deleted.")
+    if session.reminders.filter(state__in=(ReminderState.SENT, ReminderState.SENDING)).exists():
+        return _("People have been reminded of this session: cancel it instead, so they are told.")
+    return None

@@ -27,6 +27,7 @@ from meetings.rules import (
     agenda_validate,
     field_errors,
     session_committee_check,
+    session_delete_problem,
     session_reschedule_postponed,
     session_times_validate,
     session_validate,
@@ -189,29 +190,22 @@ def session_mark_held(*, session: Session, now: datetime | None = None) -> Sessi
 
 
 def session_delete(*, session: Session) -> None:
-    """Delete a session and its agenda, leaving a tombstone for clients that mirror the schedule.
-    A held session is part of the committee's record and is not deleted."""
+    """Delete a session and its agenda, leaving a tombstone for clients that mirror the schedule,
+    unless `session_delete_problem` says why not."""
     with schedule_write(committee_ids=[session.committee_id]):
-        _session_delete(session=session)
-
-
-def _session_delete(*, session: Session) -> None:
-    if Session.objects.filter(pk=session.pk, status=SessionStatus.HELD).exists():
-        raise ValidationError({"status": [_("A held session is part of the record and cannot be deleted.")]})
-    if session.reminders.filter(state__in=("sent", "sending")).exists():
-        raise ValidationError(
-            {"status": [_("People have been reminded of this session: cancel it instead, so they are told.")]}
+        stored = Session.objects.select_for_update().filter(pk=session.pk).first() or session
+        if problem := session_delete_problem(session=stored):
+            raise ValidationError({"status": [problem]})
+        SessionTombstone.objects.update_or_create(
+            session_id=session.pk,
+            defaults={
+                "committee": session.committee.slug,
+                "number": session.number,
+                "uid": session.uid,
+                "deleted_at": timezone.now(),
+            },
         )
-    SessionTombstone.objects.update_or_create(
-        session_id=session.pk,
-        defaults={
-            "committee": session.committee.slug,
-            "number": session.number,
-            "uid": session.uid,
-            "deleted_at": timezone.now(),
-        },
-    )
-    session.delete()
+        session.delete()
 
 
 def invitees_save(*, session: Session, changed: Sequence[Invitee] = (), removed: Sequence[Invitee] = ()) -> None:

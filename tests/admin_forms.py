@@ -32,3 +32,21 @@ def person_form(person, **changes) -> dict:
         **empty_inlines("memberships"),
         **changes,
     }
+
+
+def committee_form(memberships=(), **overrides) -> dict:
+    """The admin's committee page as a browser posts it, with `memberships` rows, and `overrides`."""
+    data = {
+        "name_es": "Comité Binacional",
+        "name_en": "Binational Committee",
+        "slug": "binational",
+        "description": "",
+        "country_a": "CL",
+        "country_b": "PE",
+        "default_timezone": "America/Lima",
+        "reminder_offsets": "7d, 24h, 1h",
+        "secretariat_email": "secretariat@committee.example",
+        **overrides,
+    }
+    data.update(formset("memberships", list(memberships)))
+    return data

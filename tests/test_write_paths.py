@@ -13,13 +13,13 @@ from django.utils.http import parse_http_date
 
 from committees.choices import Role
 from committees.models import Membership, Person, StaffAssignment
-from committees.services import membership_create, person_save
+from committees.services import committee_save, membership_create, membership_delete, person_save
 from committees.writes import schedule_write, schedule_writes_together
 from meetings.choices import ReminderKind, ReminderState, SessionStatus
 from meetings.demo import seed_demo
 from meetings.models import Invitee, Reminder, Session
 from meetings.services import invitees_save, session_create
-from tests.admin_forms import formset, person_form
+from tests.admin_forms import committee_form, formset, person_form
 from tests.api import editor, reader
 from tests.factories import CommitteeFactory, MembershipFactory, PersonFactory, SessionFactory
 from tracker.models import ScheduleVersion
@@ -141,22 +141,12 @@ def test_a_person_page_with_a_membership_inline_is_one_write(admin_client, raise
 
 def test_a_committee_page_with_a_membership_inline_is_one_write(admin_client, raises):
     committee, person = CommitteeFactory(), PersonFactory(country="PE")
-    page = {
-        "name_es": "Comité renombrado",
-        "name_en": committee.name_en,
-        "slug": committee.slug,
-        "description": "",
-        "description_en": "",
-        "country_a": "CL",
-        "country_b": "PE",
-        "default_timezone": "America/Lima",
-        "reminder_offsets": "24h",
-        "secretariat_email": "",
-        **formset(
-            "memberships",
-            [{"person": str(person.pk), "role": Role.MEMBER, "delegation": "PE", "start_date": "2026-01-01"}],
-        ),
-    }
+    page = committee_form(
+        [{"person": str(person.pk), "role": Role.MEMBER, "delegation": "PE", "start_date": "2026-01-01"}],
+        name_es="Comité renombrado",
+        name_en=committee.name_en,
+        slug=committee.slug,
+    )
     response = admin_client.post(f"/admin/committees/committee/{committee.pk}/change/", page)
     assert response.status_code == 302
     assert len(raises) == 1
@@ -330,3 +320,64 @@ def test_a_list_action_refused_for_every_session_raises_nothing(admin_client, ra
     )
     assert response.status_code == 302
     assert (raises, list(Session.objects.values_list("status", flat=True))) == ([], [SessionStatus.SCHEDULED])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_seat_given_or_taken_re_plans_the_committees_upcoming_sessions_in_that_write(raises):
+    committee = CommitteeFactory(reminder_offsets=[24 * 60])
+    upcoming = SessionFactory(
+        committee=committee, starts_at=NOW + timedelta(days=7), ends_at=NOW + timedelta(days=7, hours=2)
+    )
+    SessionFactory(committee=committee, starts_at=NOW - timedelta(days=7), ends_at=NOW - timedelta(days=7, hours=-2))
+    member = PersonFactory(email="m@example.org")
+    seat = membership_create(
+        person=member, committee=committee, role=Role.MEMBER, delegation="CL", start_date=date(2026, 1, 1)
+    )
+    rows = Reminder.objects.filter(person=member)
+    assert sorted(rows.values_list("session", "kind", "state")) == [
+        (upcoming.pk, ReminderKind.INVITATION, ReminderState.PENDING),
+        (upcoming.pk, ReminderKind.REMINDER, ReminderState.PENDING),
+    ]
+    membership_delete(membership=seat)
+    assert sorted(rows.values_list("session", "kind", "state")) == [
+        (upcoming.pk, ReminderKind.INVITATION, ReminderState.CANCELLED),
+        (upcoming.pk, ReminderKind.REMINDER, ReminderState.CANCELLED),
+    ]
+    assert len(raises) == 2
+
+
+@time_machine.travel(NOW, tick=False)
+def test_new_reminder_offsets_and_a_member_who_stops_reminders_are_followed_in_that_write(raises):
+    committee = CommitteeFactory(reminder_offsets=[24 * 60])
+    session = SessionFactory(
+        committee=committee, starts_at=NOW + timedelta(days=7), ends_at=NOW + timedelta(days=7, hours=2)
+    )
+    member = PersonFactory(email="m@example.org")
+    MembershipFactory(committee=committee, person=member)
+    committee.reminder_offsets = [24 * 60, 60]
+    committee_save(committee=committee)
+    reminders = session.reminders.filter(kind=ReminderKind.REMINDER)
+    assert sorted(reminders.values_list("offset_minutes", "state")) == [
+        (60, ReminderState.PENDING),
+        (24 * 60, ReminderState.PENDING),
+    ]
+    member.receives_reminders = False
+    person_save(person=member)
+    assert sorted(reminders.values_list("offset_minutes", "state")) == [
+        (60, ReminderState.CANCELLED),
+        (24 * 60, ReminderState.CANCELLED),
+    ]
+    assert len(raises) == 2
+
+
+def test_a_user_deleted_leaves_with_their_assignments_in_one_write(admin_client, django_user_model, raises):
+    user = django_user_model.objects.create_user(username="sec", is_staff=True)
+    StaffAssignment.objects.create(user=user, committee=CommitteeFactory(), delegation="CL")
+    StaffAssignment.objects.create(user=user, committee=CommitteeFactory(), delegation="PE")
+    response = admin_client.post(f"/admin/auth/user/{user.pk}/delete/", {"post": "yes"})
+    assert (response.status_code, response.url) == (302, "/admin/auth/user/")
+    assert (len(raises), StaffAssignment.objects.count(), django_user_model.objects.filter(pk=user.pk).exists()) == (
+        1,
+        0,
+        False,
+    )

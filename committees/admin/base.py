@@ -1,13 +1,13 @@
 """The bases every admin of a committee's records is built on, composed here once:
 
-- `RecordAdmin`: each POST of its pages (the change form with its inlines, a deletion, a list
-  action) is one schedule write, so the services its hooks call raise the version once; a change
-  refused by a service or the database mid-way saves nothing and says why.
+- `RecordAdmin`: saves and deletes through services only, and each POST of its pages is one
+  schedule write (`OneWritePerPostMixin`, also used by the user admin).
 - `ScopedRecordAdmin`: a `RecordAdmin` that lists, opens and saves only the rows its user may,
   answers 404 for the others, and refuses a change that would move a row out of their reach
   (`ScopedAdminMixin`); `ScopedLogAdmin`: the same scope for a log its services write.
 - `ScopedInlineMixin`: the same for an inline."""
 
+import logging
 from collections.abc import Callable
 
 from django import forms
@@ -23,6 +23,8 @@ from committees.models import Committee, Person
 from committees.writes import schedule_writes_together
 from tracker.admin.history import AuditedAdmin, NotFoundUnlessVisibleMixin
 from tracker.forms import form_candidate
+
+logger = logging.getLogger(__name__)
 
 ScopeCheck = Callable[[Access, object], dict[str, str]]
 
@@ -47,9 +49,11 @@ def form_with_access(form_class: type[forms.BaseForm], *, access: Access, check:
     return ScopedForm
 
 
-class RecordAdmin(AuditedAdmin):
-    """See the module's docstring. Its admins save and delete through services only: they
-    override save_model, delete_model and delete_queryset (and their inlines' formsets save)."""
+class OneWritePerPostMixin:
+    """Each POST of the admin's pages (the change form with its inlines, a deletion, a list
+    action) is one schedule write, so the services its hooks call raise the version once. A
+    change refused by a service or the database after the form was checked (someone else's
+    change committed meanwhile) saves nothing, and the page says so instead of a server error."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return self._one_write(request, super().changeform_view, request, object_id, form_url, extra_context)
@@ -60,6 +64,30 @@ class RecordAdmin(AuditedAdmin):
     def changelist_view(self, request, extra_context=None):
         return self._one_write(request, super().changelist_view, request, extra_context)
 
+    def _one_write(self, request, view, *args):
+        if request.method != "POST":
+            return view(*args)
+        try:
+            with schedule_writes_together():
+                return view(*args)
+        except (ValidationError, IntegrityError) as exc:
+            if isinstance(exc, IntegrityError):
+                logger.warning("A write refused by the database was rolled back: %s", exc)
+            details = "; ".join(exc.messages) if isinstance(exc, ValidationError) else _("refused by the database")
+            list(messages.get_messages(request))  # a success the view announced did not happen
+            self.message_user(
+                request,
+                _("Nothing was saved: a conflicting change was made at the same time (%(details)s). Please try again.")
+                % {"details": details},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class RecordAdmin(OneWritePerPostMixin, AuditedAdmin):
+    """See the module's docstring. Its admins save and delete through services only: they
+    override save_model, delete_model and delete_queryset (and their inlines' formsets save)."""
+
     def save_model(self, request, obj, form, change) -> None:
         raise NotImplementedError(f"{type(self).__name__} saves through its service")
 
@@ -69,23 +97,6 @@ class RecordAdmin(AuditedAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
-
-    def _one_write(self, request, view, *args):
-        if request.method != "POST":
-            return view(*args)
-        try:
-            with schedule_writes_together():
-                return view(*args)
-        except (ValidationError, IntegrityError) as exc:
-            # A conflicting change committed by someone else since the form was checked.
-            details = "; ".join(exc.messages) if isinstance(exc, ValidationError) else _("refused by the database")
-            self.message_user(
-                request,
-                _("Nothing was saved: a conflicting change was made at the same time (%(details)s). Please try again.")
-                % {"details": details},
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(request.get_full_path())
 
 
 class _ChoicesByAccess:

@@ -6,9 +6,14 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
-from committees.admin.base import RecordAdmin
+from committees.admin.base import OneWritePerPostMixin, RecordAdmin
 from committees.models import StaffAssignment
-from committees.services import staff_assignment_delete, staff_assignment_save, staff_assignments_save
+from committees.services import (
+    staff_assignment_delete,
+    staff_assignment_save,
+    staff_assignments_save,
+    staff_user_delete,
+)
 from tracker.admin.display import instant_display
 from tracker.admin.history import NotFoundUnlessVisibleMixin
 from tracker.forms import ServiceFormSet
@@ -57,9 +62,10 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class TrackerUserAdmin(NotFoundUnlessVisibleMixin, UserAdmin):
+class TrackerUserAdmin(NotFoundUnlessVisibleMixin, OneWritePerPostMixin, UserAdmin):
     """Users with the committees they work for. Only a superuser makes superusers or grants
-    permissions one by one; administrators give roles (groups) and assignments."""
+    permissions one by one; administrators give roles (groups) and assignments. A page with its
+    assignments is one schedule write; a user leaves with their assignments, through the service."""
 
     inlines = (UserPreferencesInline, StaffAssignmentInline)
     # The dates are read, with their zone, never typed.
@@ -77,3 +83,10 @@ class TrackerUserAdmin(NotFoundUnlessVisibleMixin, UserAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
         return readonly if request.user.is_superuser else (*readonly, "is_superuser", "user_permissions")
+
+    def delete_model(self, request, obj) -> None:
+        staff_user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user in queryset:
+            staff_user_delete(user=user)

@@ -26,8 +26,8 @@ from meetings.admin.forms import SessionAdminForm, session_check
 from meetings.admin.invitees import InviteeInline
 from meetings.admin.planning import agenda_initial, committee_initial, proposal_for, proposal_initial
 from meetings.admin.reminders import ReminderInline
-from meetings.choices import SessionStatus
 from meetings.models import Session
+from meetings.rules import session_delete_problem
 from meetings.selectors import sessions_editable, sessions_visible
 from meetings.services import session_cancel, session_delete, session_mark_held, session_postpone, session_save
 from tracker.admin.display import instant_display
@@ -160,14 +160,16 @@ class SessionAdmin(ScopedRecordAdmin):
                 self.save_formset(request, form, formset, change=change)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        # A held session is part of the committee's record.
-        return super().has_delete_permission(request, obj) and (obj is None or obj.status != SessionStatus.HELD)
+        return super().has_delete_permission(request, obj) and (
+            obj is None or session_delete_problem(session=obj) is None
+        )
 
     def delete_model(self, request, obj) -> None:
         session_delete(session=obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        for session in self.editable_queryset(request, queryset):
+        # By committee, so that concurrent actions lock committees in the same order.
+        for session in self.editable_queryset(request, queryset).order_by("committee_id", "pk"):
             try:
                 session_delete(session=session)
             except ValidationError as exc:
@@ -198,7 +200,8 @@ class SessionAdmin(ScopedRecordAdmin):
 
     def _change_status(self, request, queryset, change, done_message) -> None:
         done, refused = 0, []
-        for session in self.editable_queryset(request, queryset):
+        # By committee, so that concurrent actions lock committees in the same order.
+        for session in self.editable_queryset(request, queryset).order_by("committee_id", "pk"):
             try:
                 change(session=session)
                 done += 1

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from committees.models import Person, active_on_q
+from committees.writes import committees_lock
 from meetings.choices import (
     FULL_NOTICE_KINDS,
     SESSION_OFF_KINDS,
@@ -193,14 +194,12 @@ def reminders_plan(*, session: Session, moved: bool = False, now: datetime | Non
 
 def reminders_plan_upcoming(*, now: datetime | None = None) -> int:
     """Re-plan every scheduled session still ahead (for members who joined or left since)."""
-    from committees.writes import committee_lock
-
     now = now or timezone.now()
     count = 0
     upcoming = Session.objects.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now)
     for session_id, committee_id in list(upcoming.values_list("pk", "committee_id")):
         with transaction.atomic():
-            committee_lock(committee_id=committee_id)  # as every session write does
+            committees_lock(committee_ids=[committee_id])  # as every session write does
             fresh = Session.objects.select_related("committee").filter(pk=session_id, status=SessionStatus.SCHEDULED)
             session = fresh.first()  # it may have changed since the list was read
             if session is not None:

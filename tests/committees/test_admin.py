@@ -6,27 +6,11 @@ from django.test.utils import CaptureQueriesContext
 
 from committees.choices import Role
 from committees.models import Committee, Membership, Person
+from tests.admin_forms import committee_form
 from tests.admin_forms import formset as inline_rows
 from tests.factories import CommitteeFactory, MembershipFactory, PersonFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _committee_post(memberships=(), **overrides) -> dict:
-    data = {
-        "name_es": "Comité Binacional",
-        "name_en": "Binational Committee",
-        "slug": "binational",
-        "description": "",
-        "country_a": "CL",
-        "country_b": "PE",
-        "default_timezone": "America/Lima",
-        "reminder_offsets": "7d, 24h, 1h",
-        "secretariat_email": "secretariat@committee.example",
-        **overrides,
-    }
-    data.update(inline_rows("memberships", list(memberships)))
-    return data
 
 
 def _form_errors(response) -> dict:
@@ -37,7 +21,7 @@ def test_add_committee_with_co_chairs(admin_client):
     chile, peru = PersonFactory(), PersonFactory(country="PE")
     response = admin_client.post(
         "/admin/committees/committee/add/",
-        _committee_post(
+        committee_form(
             [
                 {"person": str(chile.pk), "role": "co_chair", "delegation": "CL", "start_date": "2025-11-28"},
                 {"person": str(peru.pk), "role": "co_chair", "delegation": "PE", "start_date": "2025-11-28"},
@@ -57,7 +41,7 @@ def test_two_co_chairs_for_one_delegation_saves_nothing(admin_client):
     first, second = PersonFactory(full_name="First"), PersonFactory(full_name="Second")
     response = admin_client.post(
         "/admin/committees/committee/add/",
-        _committee_post(
+        committee_form(
             [
                 {"person": str(first.pk), "role": "co_chair", "delegation": "CL", "start_date": "2025-11-28"},
                 {"person": str(second.pk), "role": "co_chair", "delegation": "CL", "start_date": "2026-01-01"},
@@ -93,7 +77,7 @@ def test_two_co_chairs_for_one_delegation_saves_nothing(admin_client):
     ],
 )
 def test_bad_committee_input_is_a_form_error(admin_client, overrides, expected):
-    response = admin_client.post("/admin/committees/committee/add/", _committee_post(**overrides))
+    response = admin_client.post("/admin/committees/committee/add/", committee_form(**overrides))
     assert response.status_code == 200
     assert _form_errors(response) == expected
     assert Committee.objects.count() == 0
@@ -187,7 +171,7 @@ def test_hand_over_the_chair_in_one_save(admin_client):
     committee = CommitteeFactory()
     old = MembershipFactory(committee=committee, role=Role.CO_CHAIR, delegation="CL")
     successor = PersonFactory()
-    data = _committee_post(slug=committee.slug)
+    data = committee_form(slug=committee.slug)
     data.update(
         inline_rows(
             "memberships",

@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from meetings.models import AgendaItem, Invitee, Session, SessionTombstone
+from meetings.models import AgendaItem, Invitee, Reminder, Session, SessionTombstone
 from tests.admin_forms import formset as inline_rows
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
 
@@ -435,6 +435,28 @@ def test_held_session_cannot_be_deleted(admin_client):
     assert response.status_code == 302
     assert list(Session.objects.all()) == [held]
     assert list(SessionTombstone.objects.values_list("session_id", "number")) == [(scheduled.pk, scheduled.number)]
+
+
+def test_a_session_people_were_reminded_of_is_cancelled_not_deleted(admin_client):
+    reminded = SessionFactory(starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC))
+    Reminder.objects.create(
+        session=reminded,
+        person=PersonFactory(),
+        kind="invitation",
+        due_at=datetime(2029, 12, 1, tzinfo=UTC),
+        next_attempt_at=datetime(2029, 12, 1, tzinfo=UTC),
+        state="sent",
+        message_id="<sent@tracker.test>",
+    )
+    page = admin_client.get(f"/admin/meetings/session/{reminded.pk}/change/")
+    assert page.context["has_delete_permission"] is False
+    assert admin_client.post(f"/admin/meetings/session/{reminded.pk}/delete/", {"post": "yes"}).status_code == 403
+    response = admin_client.post(
+        LIST_URL, {"action": "delete_selected", "_selected_action": [str(reminded.pk)], "post": "yes"}
+    )
+    assert response.status_code == 403  # the list's deletion asks each row's permission too
+    assert list(Session.objects.all()) == [reminded]
+    assert list(SessionTombstone.objects.all()) == []
 
 
 # --- The agenda's length in the admin ------------------------------------------------------

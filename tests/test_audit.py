@@ -242,3 +242,21 @@ def test_every_audited_model_keeps_history():
         ("+", "Old title"),
         ("~", "New title"),
     ]
+
+
+@pytest.mark.django_db
+def test_a_long_history_is_paged(admin_client, monkeypatch):
+    from committees.admin.people import PersonAdmin
+
+    monkeypatch.setattr(PersonAdmin, "history_list_per_page", 2)
+    person = PersonFactory(full_name="Version 0")
+    for n in range(1, 5):
+        person.full_name = f"Version {n}"
+        person.save()
+    url = f"/admin/committees/person/{person.pk}/history/"
+    first = admin_client.get(url).content.decode()
+    assert '<span class="this-page">1</span>' in first
+    assert '<a href="?p=2">2</a>' in first and '<a href="?p=3" class="end">3</a>' in first
+    assert "5 versions" in first
+    last = admin_client.get(url, {"p": "3"}).content.decode()
+    assert '<span class="this-page">3</span>' in last and '<a href="?p=1">1</a>' in last

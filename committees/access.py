@@ -230,3 +230,13 @@ def person_check(access: Access, person: Person) -> dict[str, str]:
                 )
             }
     return {}
+
+
+def delegation_acting(*, access: Access, committee_id: int) -> str | None:
+    """The delegation whose secretariat `access` is on the committee, if exactly one: who approves a
+    record, and whose side a change comes from. An administrator, or someone serving both sides,
+    acts for no single delegation."""
+    if access.everything:
+        return None
+    mine = {country for committee, country in access.delegations if committee == committee_id}
+    return mine.pop() if len(mine) == 1 else None

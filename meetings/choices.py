@@ -39,6 +39,17 @@ class ReminderKind(models.TextChoices):
     UPDATE = "update", _("Update: session moved")
     POSTPONEMENT = "postponement", _("Postponement")
     CANCELLATION = "cancellation", _("Cancellation")
+    OVERDUE = "overdue", _("Commitment overdue")
+    CHANGE = "change", _("Change by the other delegation")
+
+
+# Mails about a session's time and status, at most one of each kind pending per person: further
+# changes within the debounce join it.
+SESSION_NOTICE_KINDS = frozenset(
+    {ReminderKind.INVITATION, ReminderKind.UPDATE, ReminderKind.POSTPONEMENT, ReminderKind.CANCELLATION}
+)
+# Mails about the record and its commitments, to the secretariats and the people responsible.
+RECORD_KINDS = frozenset({ReminderKind.OVERDUE, ReminderKind.CHANGE})
 
 
 # Mails that leave the reader expecting the session at the time they show ...

@@ -1,5 +1,5 @@
 """The demo committee from the news of 28 November 2025, as data: who sits on it, the first
-session's agenda with its outcomes, and the agenda of the regular sessions that follow."""
+session's agenda with what was agreed on it, and the agenda of the regular sessions that follow."""
 
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -122,8 +122,9 @@ class Item:
     minutes: int
     description: str = ""
     description_en: str = ""
-    outcome: str = ""
-    outcome_en: str = ""
+    # What both delegations agreed on the item, for the approved record of the first session.
+    agreed: str = ""
+    agreed_en: str = ""
 
     def agenda_item(self, people: dict[str, Person]) -> AgendaItem:
         return AgendaItem(
@@ -133,8 +134,6 @@ class Item:
             duration_minutes=self.minutes,
             description=self.description,
             description_en=self.description_en,
-            outcome=self.outcome,
-            outcome_en=self.outcome_en,
         )
 
 

@@ -10,7 +10,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from committees.models import TEXT_LIMIT, Committee, Person
-from meetings.choices import MAX_AGENDA_POSITION, ReminderKind, ReminderState, SessionStatus
+from meetings.choices import MAX_AGENDA_POSITION, SESSION_NOTICE_KINDS, ReminderKind, ReminderState, SessionStatus
 from tracker.bilingual import text_for_reader
 from tracker.durations import offsets_validate
 from tracker.models import TimeStampedModel
@@ -156,17 +156,6 @@ class AgendaItem(TimeStampedModel):
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
     )
-    outcome = models.TextField(
-        _("outcome"),
-        blank=True,
-        max_length=TEXT_LIMIT,
-        validators=[validate_no_control_characters],
-        help_text=_("What was decided or agreed on this item."),
-    )
-    outcome_en = models.TextField(
-        _("outcome in English"), blank=True, max_length=TEXT_LIMIT, validators=[validate_no_control_characters]
-    )
-
     history = HistoricalRecords()
 
     class Meta:
@@ -193,10 +182,6 @@ class AgendaItem(TimeStampedModel):
     @property
     def display_description(self) -> str:
         return text_for_reader(self.description, self.description_en)
-
-    @property
-    def display_outcome(self) -> str:
-        return text_for_reader(self.outcome, self.outcome_en)
 
 
 class Invitee(TimeStampedModel):
@@ -257,6 +242,23 @@ class Reminder(TimeStampedModel):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("session"))
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("person"))
     kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices, default=ReminderKind.REMINDER)
+    # What an overdue notice or a change notice is about (the session is the one it came from).
+    commitment = models.ForeignKey(
+        "meetings.Commitment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("commitment"),
+    )
+    change = models.ForeignKey(
+        "meetings.Change",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("change"),
+    )
     offset_minutes = models.PositiveIntegerField(_("minutes before"), default=0)
     due_at = models.DateTimeField(_("due"))
     state = models.CharField(_("state"), max_length=20, choices=ReminderState.choices, default=ReminderState.PENDING)
@@ -285,8 +287,16 @@ class Reminder(TimeStampedModel):
             ),
             models.UniqueConstraint(
                 fields=["session", "person", "kind"],
-                condition=Q(state=ReminderState.PENDING) & ~Q(kind=ReminderKind.REMINDER),
+                condition=Q(state=ReminderState.PENDING, kind__in=sorted(SESSION_NOTICE_KINDS)),
                 name="reminder_one_pending_notice",
+            ),
+            models.UniqueConstraint(
+                fields=["commitment", "person"],
+                condition=Q(kind=ReminderKind.OVERDUE),
+                name="reminder_overdue_once",
+            ),
+            models.UniqueConstraint(
+                fields=["change", "person"], condition=Q(kind=ReminderKind.CHANGE), name="reminder_change_once"
             ),
             models.CheckConstraint(condition=Q(state__in=ReminderState.values), name="reminder_state_known"),
             models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="reminder_kind_known"),
@@ -299,3 +309,32 @@ class Reminder(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.person} / {self.session} ({self.get_state_display()})"
+
+
+# The record and commitments are models of this app, kept in their own package.
+from meetings.records.models import (  # noqa: E402
+    Change,
+    Commitment,
+    CommitmentUpdate,
+    Record,
+    RecordApproval,
+    RecordAttendance,
+    RecordEntry,
+    RecordVersion,
+)
+
+__all__ = [
+    "AgendaItem",
+    "Change",
+    "Commitment",
+    "CommitmentUpdate",
+    "Invitee",
+    "Record",
+    "RecordApproval",
+    "RecordAttendance",
+    "RecordEntry",
+    "RecordVersion",
+    "Reminder",
+    "Session",
+    "SessionTombstone",
+]

@@ -22,6 +22,7 @@ from django.utils.translation import pgettext_lazy
 from tablib import Dataset
 
 from meetings.models import AgendaItem, Session
+from meetings.records.content import approved_version, record_prefetch
 from tracker.timezones import capital_clocks, format_in_zone, to_wall_clock, to_zone
 
 
@@ -39,25 +40,41 @@ def sessions_for_export(*, sessions: QuerySet[Session]) -> QuerySet[Session]:
     return (
         sessions.select_related("committee")
         .prefetch_related(
-            Prefetch("agenda_items", queryset=AgendaItem.objects.select_related("presenter").order_by("position"))
+            Prefetch("agenda_items", queryset=AgendaItem.objects.select_related("presenter").order_by("position")),
+            *record_prefetch(),
         )
         .order_by("starts_at", "pk")
     )
 
 
+def agreed_on_item(item: AgendaItem, *, english: bool) -> str:
+    """What the approved record says on the item, one row after another ("" before approval).
+    English falls back to the Spanish text of a row with none in English."""
+    version = approved_version(item.session)
+    if version is None:
+        return ""
+    for shown in version.content["items"]:
+        if shown["agenda_item_id"] == item.pk:
+            return " ".join(
+                (entry["text_en"] or entry["text"]) if english else entry["text"] for entry in shown["entries"]
+            )
+    return ""
+
+
 def _agenda_lines(session: Session, *, english: bool) -> str:
-    """One line an item: "1. Title — presenter (20 min): outcome". The English lines fall back to
-    the Spanish text where an item has none in English, as the tracker shows it to English readers."""
+    """One line an item: "1. Title — presenter (20 min): agreed". The English lines fall back to
+    the Spanish text where an item has none in English, as the tracker shows it to English readers;
+    what was agreed comes from the approved record only."""
     lines = []
     for item in session.agenda_items.all():
         title = (item.title_en or item.title) if english else item.title
-        outcome = (item.outcome_en or item.outcome) if english else item.outcome
+        agreed = agreed_on_item(item, english=english)
         line = f"{item.position}. {title}"
         if item.presenter:
             line += f" — {item.presenter.full_name}"
         line += " " + _("(%(minutes)d min)") % {"minutes": item.duration_minutes}
-        if outcome:
-            line += f": {outcome}"
+        if agreed:
+            line += f": {agreed}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -129,8 +146,8 @@ AGENDA_SHEET_COLUMNS = (
     Column(pgettext_lazy("export column", "Description (English)"), lambda i: i.description_en),
     Column(pgettext_lazy("export column", "Presenter"), lambda i: i.presenter.full_name if i.presenter else None),
     Column(pgettext_lazy("export column", "Duration (minutes)"), lambda i: i.duration_minutes),
-    Column(pgettext_lazy("export column", "Outcome (Spanish)"), lambda i: i.outcome),
-    Column(pgettext_lazy("export column", "Outcome (English)"), lambda i: i.outcome_en),
+    Column(pgettext_lazy("export column", "Agreed (Spanish)"), lambda i: agreed_on_item(i, english=False)),
+    Column(pgettext_lazy("export column", "Agreed (English)"), lambda i: agreed_on_item(i, english=True)),
 )
 
 

@@ -57,15 +57,11 @@ class AgendaItemForm(forms.ModelForm):
             "duration_minutes",
             "description",
             "description_en",
-            "outcome",
-            "outcome_en",
         )
         widgets = {
             "position": AgendaPositionInput(attrs={"min": 1}),
             "description": forms.Textarea(attrs={"rows": 2, "cols": 30}),
             "description_en": forms.Textarea(attrs={"rows": 2, "cols": 30}),
-            "outcome_en": forms.Textarea(attrs={"rows": 2, "cols": 30}),
-            "outcome": forms.Textarea(attrs={"rows": 2, "cols": 30}),
         }
 
     def __init__(self, *args, presenter_labels: dict[str, str] | None = None, **kwargs) -> None:
@@ -164,7 +160,7 @@ class AgendaItemAdmin(ScopedRecordAdmin):
     list_display = ("session", "position", "title", "presenter", "duration_minutes")
     list_filter = (("session__committee", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("session", "presenter")
-    search_fields = ("title", "title_en", "description", "outcome", "presenter__full_name")
+    search_fields = ("title", "title_en", "description", "presenter__full_name")
 
     def has_add_permission(self, request) -> bool:
         return False

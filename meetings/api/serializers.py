@@ -53,8 +53,6 @@ class AgendaItemSerializer(serializers.ModelSerializer):
             "description_en",
             "presenter",
             "duration_minutes",
-            "outcome",
-            "outcome_en",
         )
 
 
@@ -149,10 +147,6 @@ class AgendaItemWriteSerializer(RefusesServerSetFields, serializers.Serializer):
         help_text=_("A person's id."),
     )
     duration_minutes = serializers.IntegerField(**_limits(AgendaItem, "duration_minutes"))
-    outcome = serializers.CharField(**_limits(AgendaItem, "outcome"), required=False, allow_blank=True, default="")
-    outcome_en = serializers.CharField(
-        **_limits(AgendaItem, "outcome_en"), required=False, allow_blank=True, default=""
-    )
 
 
 class SessionWriteSerializer(RefusesServerSetFields, serializers.Serializer):

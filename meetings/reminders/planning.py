@@ -12,6 +12,8 @@ from committees.models import Person, active_on_q
 from committees.writes import committees_lock
 from meetings.choices import (
     FULL_NOTICE_KINDS,
+    RECORD_KINDS,
+    SESSION_NOTICE_KINDS,
     SESSION_OFF_KINDS,
     SESSION_ON_KINDS,
     ReminderKind,
@@ -78,7 +80,7 @@ def notice_follow_up(*, session: Session, person_id: int, told: str, now: dateti
 
 def _last_told(session: Session) -> dict[int, tuple[str, datetime]]:
     """Per person, the kind and time of the last mail about the session the SMTP server accepted."""
-    sent = session.reminders.filter(state=ReminderState.SENT).order_by("sent_at", "pk")
+    sent = session.reminders.filter(state=ReminderState.SENT).exclude(kind__in=RECORD_KINDS).order_by("sent_at", "pk")
     return {person_id: (kind, sent_at) for person_id, kind, sent_at in sent.values_list("person_id", "kind", "sent_at")}
 
 
@@ -138,10 +140,13 @@ def reminders_plan(*, session: Session, moved: bool = False, now: datetime | Non
     # the session before sending, and re-dates the row if it finds it moved; one that read it
     # before this change and sends the old time tells the person itself (_record_sent).
     told = _last_told(session)
-    pending_notices = session.reminders.filter(state=ReminderState.PENDING).exclude(kind=ReminderKind.REMINDER)
+    pending_notices = session.reminders.filter(state=ReminderState.PENDING, kind__in=SESSION_NOTICE_KINDS)
 
     if session.status != SessionStatus.SCHEDULED:
-        session.reminders.filter(state=ReminderState.PENDING).update(state=ReminderState.CANCELLED)
+        # (mail about the record and its commitments is not about the session's time: it stays)
+        session.reminders.filter(state=ReminderState.PENDING).exclude(kind__in=RECORD_KINDS).update(
+            state=ReminderState.CANCELLED
+        )
         for person_id, (kind, _sent_at) in told.items():
             if notice := notice_kind(status=session.status, told=kind):
                 notice_plan(session=session, person_id=person_id, kind=notice, now=now)

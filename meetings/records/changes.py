@@ -1,0 +1,69 @@
+"""A change one delegation makes is seen by the other: each postponement, cancellation or move of a
+session, and each change to a proposed or approved record, is kept with who made it, what changed
+(old → new) and why, and the other delegation's secretariat is mailed it through the reminder
+outbox (a row of kind "change" per secretary, sent like any reminder)."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from committees.access import Access, delegation_acting
+from committees.choices import Role
+from committees.models import Person
+from meetings.choices import ReminderKind
+from meetings.models import Change, Reminder, Session
+from meetings.reminders.planning import message_id_new
+
+
+def user_name(user: AbstractBaseUser | None) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def secretaries_told(*, session: Session, delegation: str | None, day) -> list[Person]:
+    """The secretaries (members with the secretary role on `day`) of the delegations other than
+    `delegation` (all of them when it is None: a change made by an administrator), with an address."""
+    seats = session.committee.memberships.filter(role=Role.SECRETARY).active_on(day)
+    if delegation:
+        seats = seats.exclude(delegation=delegation)
+    return list(Person.objects.filter(pk__in=seats.values("person_id")).exclude(email="").order_by("pk"))
+
+
+def change_announce(
+    *,
+    session: Session,
+    subject: str,
+    changes: list[dict],
+    reason: str,
+    user: AbstractBaseUser | None,
+    access: Access,
+    now: datetime | None = None,
+) -> Change:
+    """Keep the change and plan its notice to the other side's secretaries (inside the write)."""
+    now = now or timezone.now()
+    delegation = delegation_acting(access=access, committee_id=session.committee_id) or ""
+    change = Change.objects.create(
+        session=session,
+        subject=subject,
+        changes=changes,
+        reason=reason.strip(),
+        made_by=user,
+        made_by_name=user_name(user),
+        delegation=delegation,
+        made_at=now,
+    )
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                session=session,
+                person=person,
+                kind=ReminderKind.CHANGE,
+                change=change,
+                due_at=now,
+                next_attempt_at=now,
+                message_id=message_id_new(),
+            )
+            for person in secretaries_told(session=session, delegation=delegation, day=timezone.localdate(now))
+        ]
+    )
+    return change

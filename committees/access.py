@@ -240,3 +240,9 @@ def delegation_acting(*, access: Access, committee_id: int) -> str | None:
         return None
     mine = {country for committee, country in access.delegations if committee == committee_id}
     return mine.pop() if len(mine) == 1 else None
+
+
+def drafts_readable(*, access: Access, committee_id: int) -> bool:
+    """Whether `access` reads a record's text before both delegations approved it: the committee's
+    secretariats and administrators do; its readers see only that a draft exists."""
+    return access.edits_committee(committee_id)

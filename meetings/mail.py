@@ -35,7 +35,7 @@ _SUBJECTS = {
 }
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """Header-safe: control characters (CR, LF ...) become spaces."""
     return " ".join("".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).split())
 
@@ -73,10 +73,10 @@ def invitation(row: Reminder) -> bytes:
     if row.kind in SESSION_OFF_KINDS:
         event["STATUS"] = vText("CANCELLED")
     organizer = vCalAddress(f"mailto:{_sender_address(session)}")
-    organizer.params["CN"] = vText(_one_line(session.committee.display_name))
+    organizer.params["CN"] = vText(one_line(session.committee.display_name))
     event["ORGANIZER"] = organizer
     attendee = vCalAddress(f"mailto:{person.email}")
-    attendee.params.update({"CN": vText(_one_line(person.full_name)), "ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"})
+    attendee.params.update({"CN": vText(one_line(person.full_name)), "ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"})
     event.add("attendee", attendee)
     calendar.add_component(event)
     timezones_add(calendar)
@@ -92,6 +92,15 @@ class ReminderMail:
 
 def _sender_address(session: Session) -> str:
     return parseaddr(session.committee.secretariat_email or settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def sender(session: Session) -> str:
+    """From: the committee's name in the active language, at its secretariat's address."""
+    return formataddr((one_line(session.committee.display_name), _sender_address(session)))
+
+
+def recipient(person) -> str:
+    return formataddr((one_line(person.full_name), person.email))
 
 
 def session_shown(*, session: Session, agenda: list[AgendaItem]) -> dict:
@@ -173,7 +182,7 @@ def reminder_mail(row: Reminder, *, connection=None) -> ReminderMail:
     before = last_shown(row=row) if kind in (ReminderKind.UPDATE, ReminderKind.INVITATION) else None
     with translation.override(person.preferred_language):
         committee = session.committee.display_name
-        subject = _one_line(
+        subject = one_line(
             _SUBJECTS[kind] % {"committee": committee, "number": session.number, "title": session.display_title}
         )
         context = {
@@ -196,12 +205,12 @@ def reminder_mail(row: Reminder, *, connection=None) -> ReminderMail:
         text = render_to_string("meetings/email/reminder.txt", context)
         html = render_to_string("meetings/email/reminder.html", context)
         calendar = invitation(row)
-        sender = formataddr((_one_line(committee), _sender_address(session)))
+        from_email = sender(session)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=sender,
-        to=[formataddr((_one_line(person.full_name), person.email))],
+        from_email=from_email,
+        to=[recipient(person)],
         headers={"Message-ID": row.message_id},
         connection=connection,
     )

@@ -2,16 +2,19 @@
 and by the admin's forms, so a person is told which field to fix before anything is saved."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from meetings.choices import (
+    CALENDAR_FIELDS,
     MAX_AGENDA_POSITION,
     MAX_SESSION_LENGTH,
+    MOVE_FIELDS,
     SLOT_HOLDING_STATUSES,
     STATUS_TRANSITIONS,
     ReminderState,
@@ -201,3 +204,25 @@ def session_delete_problem(*, session: Session) -> str | None:
     if session.reminders.filter(state__in=(ReminderState.SENT, ReminderState.SENDING)).exists():
         return _("People have been reminded of this session: cancel it instead, so they are told.")
     return None
+
+
+REASON_NEEDED = gettext_lazy("Say why the session is moved, postponed or cancelled: the other delegation is told.")
+
+
+def session_change_needing_reason(*, previous: Session, session: Session) -> list[dict]:
+    """What a person must give a reason for, old → new (instants in UTC, RFC 3339): a move of a
+    session not yet held, its postponement or cancellation, or its return to the schedule; empty
+    for any other change."""
+    if previous.status == SessionStatus.HELD or session.status == SessionStatus.HELD:
+        return []
+    moved = any(getattr(previous, field) != getattr(session, field) for field in MOVE_FIELDS)
+    if not moved and previous.status == session.status:
+        return []
+    changes = []
+    for field in CALENDAR_FIELDS:
+        old, new = getattr(previous, field), getattr(session, field)
+        if old != new:
+            if field in ("starts_at", "ends_at"):
+                old, new = old.astimezone(UTC).isoformat(), new.astimezone(UTC).isoformat()
+            changes.append({"field": field, "old": str(old), "new": str(new)})
+    return changes

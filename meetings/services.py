@@ -22,10 +22,13 @@ from meetings.choices import (
     MOVE_FIELDS,
     SessionStatus,
 )
-from meetings.models import SESSION_CHANGEABLE_FIELDS, AgendaItem, Invitee, Session, SessionTombstone
+from meetings.models import SESSION_CHANGEABLE_FIELDS, AgendaItem, Invitee, RecordEntry, Session, SessionTombstone
+from meetings.records.changes import ChangeBy, change_announce
 from meetings.rules import (
+    REASON_NEEDED,
     agenda_validate,
     field_errors,
+    session_change_needing_reason,
     session_committee_check,
     session_delete_problem,
     session_reschedule_postponed,
@@ -56,7 +59,12 @@ _POSITION_SHIFT = MAX_AGENDA_POSITION + 1
 
 def _agenda_write(*, session: Session, agenda: Sequence[AgendaItem]) -> None:
     kept = [item.pk for item in agenda if item.pk]
-    session.agenda_items.exclude(pk__in=kept).delete()
+    removed = session.agenda_items.exclude(pk__in=kept)
+    if RecordEntry.objects.filter(agenda_item__in=removed).exists() or removed.filter(commitments__isnull=False):
+        raise ValidationError(
+            {"agenda": [_("An item the session's record speaks of cannot be removed: change the record first.")]}
+        )
+    removed.delete()
     session.agenda_items.update(position=F("position") + _POSITION_SHIFT)
     for position, item in enumerate(agenda, start=1):
         item.session = session
@@ -65,13 +73,20 @@ def _agenda_write(*, session: Session, agenda: Sequence[AgendaItem]) -> None:
 
 
 def session_save(
-    *, session: Session, agenda: Sequence[AgendaItem] | None = None, now: datetime | None = None
+    *,
+    session: Session,
+    agenda: Sequence[AgendaItem] | None = None,
+    now: datetime | None = None,
+    by: ChangeBy | None = None,
+    reason: str = "",
 ) -> Session:
     """Create or update `session` as it stands in memory, with the committee locked.
 
     `agenda`, when given, becomes the whole agenda in that order (positions 1, 2, ...); items
     not in it are deleted. The sequence rises when the time, place or status changes; a
-    postponed session given a new time is scheduled again."""
+    postponed session given a new time is scheduled again. A change made `by` a person (the admin,
+    the API) that moves, postpones or cancels the session needs a `reason`: it is kept, and the
+    other delegation's secretariat is mailed it."""
     try:
         with schedule_write(committee_ids=[session.committee_id], now=now) as write:
             previous = Session.objects.select_for_update().get(pk=session.pk) if session.pk else None
@@ -103,6 +118,9 @@ def session_save(
             if errors:
                 raise ValidationError(errors)
 
+            change = session_change_needing_reason(previous=previous, session=session) if previous and by else []
+            if change and not reason.strip():
+                raise ValidationError({"reason": [REASON_NEEDED]})
             if previous is not None:
                 moved = any(getattr(previous, field) != getattr(session, field) for field in CALENDAR_FIELDS)
                 session.sequence = previous.sequence + 1 if moved else previous.sequence
@@ -114,6 +132,16 @@ def session_save(
                 or (previous.status != SessionStatus.SCHEDULED and session.status == SessionStatus.SCHEDULED)
             )
             write.session_touched(session_id=session.pk, moved=moved)
+            if change:
+                change_announce(
+                    session=session,
+                    subject="session",
+                    changes=change,
+                    reason=reason,
+                    user=by.user,
+                    access=by.access,
+                    now=write.now,
+                )
     except IntegrityError as exc:
         field, message = _CONSTRAINT_ERRORS.get(violated_constraint(exc), (None, ""))
         if field is None:
@@ -160,7 +188,13 @@ _UPDATABLE = frozenset(SESSION_CHANGEABLE_FIELDS)
 
 
 def session_update(
-    *, session: Session, data: dict, agenda: Sequence[AgendaItem] | None = None, now: datetime | None = None
+    *,
+    session: Session,
+    data: dict,
+    agenda: Sequence[AgendaItem] | None = None,
+    now: datetime | None = None,
+    by: ChangeBy | None = None,
+    reason: str = "",
 ) -> Session:
     """Apply `data` (field → value) and save; unknown or server-set fields are refused."""
     unknown = set(data) - _UPDATABLE
@@ -168,25 +202,29 @@ def session_update(
         raise ValidationError({field: [_("This field cannot be changed.")] for field in sorted(unknown)})
     for field, value in data.items():
         setattr(session, field, value)
-    return session_save(session=session, agenda=agenda, now=now)
+    return session_save(session=session, agenda=agenda, now=now, by=by, reason=reason)
 
 
-def session_set_status(*, session: Session, status: str, now: datetime | None = None) -> Session:
+def session_set_status(
+    *, session: Session, status: str, now: datetime | None = None, by: ChangeBy | None = None, reason: str = ""
+) -> Session:
     session.refresh_from_db()
     session.status = status
-    return session_save(session=session, now=now)
+    return session_save(session=session, now=now, by=by, reason=reason)
 
 
-def session_cancel(*, session: Session) -> Session:
-    return session_set_status(session=session, status=SessionStatus.CANCELLED)
+def session_cancel(*, session: Session, by: ChangeBy | None = None, reason: str = "") -> Session:
+    return session_set_status(session=session, status=SessionStatus.CANCELLED, by=by, reason=reason)
 
 
-def session_postpone(*, session: Session) -> Session:
-    return session_set_status(session=session, status=SessionStatus.POSTPONED)
+def session_postpone(*, session: Session, by: ChangeBy | None = None, reason: str = "") -> Session:
+    return session_set_status(session=session, status=SessionStatus.POSTPONED, by=by, reason=reason)
 
 
-def session_mark_held(*, session: Session, now: datetime | None = None) -> Session:
-    return session_set_status(session=session, status=SessionStatus.HELD, now=now)
+def session_mark_held(
+    *, session: Session, now: datetime | None = None, by: ChangeBy | None = None, reason: str = ""
+) -> Session:
+    return session_set_status(session=session, status=SessionStatus.HELD, now=now, by=by, reason=reason)
 
 
 def session_delete(*, session: Session) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -94,9 +95,10 @@ def world() -> World:
     now = timezone.now()
     SessionTombstone.objects.create(session_id=9001, uid="a@x", committee=a.slug, number=7, deleted_at=now)
     SessionTombstone.objects.create(session_id=9002, uid="b@x", committee=b.slug, number=7, deleted_at=now)
-    reminders_plan(session=a_session)
-    reminders_plan(session=b_session)
-    schedule_changed()
+    with transaction.atomic():  # as every write does (and so also in tests with real transactions)
+        reminders_plan(session=a_session)
+        reminders_plan(session=b_session)
+        schedule_changed()
     return world
 
 

@@ -1,12 +1,14 @@
 """The session form: start and end typed on the venue's clock, checked by the service's rules."""
 
 from django import forms
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from committees.access import Access
 from meetings.models import SESSION_CHANGEABLE_FIELDS, Session
-from meetings.rules import session_reschedule_postponed, session_validate
+from meetings.records.models import REASON_LIMIT
+from meetings.rules import REASON_NEEDED, session_change_needing_reason, session_reschedule_postponed, session_validate
 from tracker.forms import (
     ReminderOffsetsField,
     RuleCheckedModelForm,
@@ -15,6 +17,17 @@ from tracker.forms import (
     instant_to_wall_clock,
     wall_clock_to_instant,
 )
+
+
+class SessionActionForm(helpers.ActionForm):
+    """The list's action bar, with the reason a postponement or cancellation needs."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=REASON_LIMIT,
+        help_text=_("Needed to postpone or cancel: the other delegation is told why."),
+    )
 
 
 def session_check(access: Access, session: Session) -> dict[str, str]:
@@ -34,6 +47,14 @@ class SessionAdminForm(RuleCheckedModelForm):
         required=False,
         blank_means=None,
         help_text=_("Empty: the committee's. Otherwise e.g. 7d, 24h, 1h (d = days, h = hours, m = minutes)."),
+    )
+
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        max_length=REASON_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=_("Needed when the session moves, is postponed or cancelled: the other delegation is told why."),
     )
 
     class Meta:
@@ -75,4 +96,8 @@ class SessionAdminForm(RuleCheckedModelForm):
             session_validate(session=candidate, previous_status=self.stored_status)
         except ValidationError as exc:
             return exc.message_dict
+        stored = Session.objects.filter(pk=candidate.pk).first() if candidate.pk else None
+        moved = stored is not None and session_change_needing_reason(previous=stored, session=candidate)
+        if moved and not self.cleaned_data.get("reason", "").strip():
+            return {"reason": [str(REASON_NEEDED)]}
         return {}

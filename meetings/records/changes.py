@@ -3,6 +3,7 @@ session, and each change to a proposed or approved record, is kept with who made
 (old → new) and why, and the other delegation's secretariat is mailed it through the reminder
 outbox (a row of kind "change" per secretary, sent like any reminder)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,6 +15,15 @@ from committees.models import Person
 from meetings.choices import ReminderKind
 from meetings.models import Change, Reminder, Session
 from meetings.reminders.planning import message_id_new
+
+
+@dataclass(frozen=True)
+class ChangeBy:
+    """Who makes a change through the admin or the API: their changes of what both sides rely on
+    need a reason, and the other side is told."""
+
+    user: AbstractBaseUser | None
+    access: Access
 
 
 def user_name(user: AbstractBaseUser | None) -> str:

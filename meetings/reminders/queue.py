@@ -59,12 +59,15 @@ def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
 
 
 def reminders_scan(*, now: datetime | None = None, enqueue=None) -> int:
-    """One scanner pass: reap stuck rows, claim what is due, hand it to workers in chunks after
-    the claim has committed. `enqueue(ids, token)` sends one chunk (default: the Celery task)."""
+    """One scanner pass: reap stuck rows, plan the notices of commitments gone overdue, claim what
+    is due, hand it to workers in chunks after the claim has committed. `enqueue(ids, token)`
+    sends one chunk (default: the Celery task)."""
+    from meetings.records.commitments import commitments_overdue_plan
     from meetings.tasks import send_reminders
 
     enqueue = enqueue or (lambda chunk, token: send_reminders.delay(reminder_ids=chunk, claim_token=token))
     reminders_reap(now=now)
+    commitments_overdue_plan(now=now)
     claimed = 0
     while True:
         ids, token = reminders_claim(now=now)

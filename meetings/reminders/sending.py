@@ -19,8 +19,9 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from meetings.choices import ReminderKind, ReminderState, SessionStatus
-from meetings.models import Reminder, Session
+from meetings.choices import RECORD_KINDS, ReminderKind, ReminderState, SessionStatus
+from meetings.models import Commitment, Reminder, Session
+from meetings.records.choices import CLOSED_COMMITMENT_STATUSES
 from meetings.reminders.planning import notice_follow_up, reminder_recipients
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,11 @@ def _still_wanted(row: Reminder, session: Session, now: datetime, recipients: se
             return ReminderState.CANCELLED  # a notice for a session no longer on
         if row.kind == ReminderKind.INVITATION and now >= session.ends_at:
             return ReminderState.MISSED
+    elif row.kind == ReminderKind.OVERDUE:
+        if row.commitment.status in CLOSED_COMMITMENT_STATUSES:
+            return ReminderState.CANCELLED  # done or dropped since it was planned
+    elif row.kind == ReminderKind.CHANGE:
+        pass  # what was changed, and why, stays true whatever happens next
     elif session.status != _OFF_STATUS[ReminderKind(row.kind)]:
         # a postponement or cancellation for a session on again, or since cancelled or postponed
         return ReminderState.CANCELLED
@@ -132,7 +138,7 @@ def _record_sent(*, row: Reminder, mine: QuerySet, sequence: int, shown: dict, n
             claim_token="",
             last_error="",
         )
-        if not recorded or session.sequence == sequence:
+        if not recorded or session.sequence == sequence or row.kind in RECORD_KINDS:
             return  # recorded by an earlier try whose answer was lost, or the mail is up to date
         notice_follow_up(session=session, person_id=row.person_id, told=row.kind, now=now)
 
@@ -147,11 +153,14 @@ def _prepare(
     """The mail for the row, the session sequence it shows and what it shows, or the outcome key
     when it is not to be sent. Database trouble propagates: nothing has gone out yet."""
     from meetings.mail import reminder_mail
+    from meetings.records.mail import record_mail
 
     if not mine.update(claimed_at=now):
         return "skipped"  # reaped meanwhile: another claim has it now
     session = Session.objects.select_related("committee").get(pk=row.session_id)
     row.session = session
+    if row.commitment_id:
+        row.commitment = Commitment.objects.select_related("person").get(pk=row.commitment_id)  # as it is now
     if session.pk not in recipients:
         recipients[session.pk] = {person.pk for person in reminder_recipients(session=session)}
     if reason := _still_wanted(row, session, now, recipients[session.pk]):
@@ -161,6 +170,8 @@ def _prepare(
             mine.update(state=reason, claimed_at=None, claim_token="")
         return "skipped"
     try:
+        if row.kind in RECORD_KINDS:
+            return record_mail(row, connection=smtp), session.sequence, None
         mail = reminder_mail(row, connection=smtp)
     except DATABASE_TROUBLE:
         raise
@@ -253,7 +264,7 @@ def reminders_send(*, reminder_ids: list[int], claim_token: str, now: datetime |
     patience = _DatabasePatience()
     recipients: dict[int, set[int]] = {}  # per session, read once per chunk
     mine = Reminder.objects.filter(pk__in=reminder_ids, claim_token=claim_token)
-    rows = patience.run(lambda: list(mine.select_related("person").order_by("pk")))
+    rows = patience.run(lambda: list(mine.select_related("person", "commitment", "change").order_by("pk")))
     smtp = get_connection(fail_silently=False)
     try:
         for row in rows:

@@ -1,0 +1,127 @@
+"""The mail of a commitment overdue and of a change made by the other delegation, in the reader's
+language and on their clock (with both capitals' for a time), sent through the reminder outbox."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+
+from meetings.calendars import session_page_url
+from meetings.choices import ReminderKind, SessionStatus
+from meetings.mail import one_line, recipient, sender
+from meetings.models import Reminder
+from meetings.records.choices import BOTH_DELEGATIONS
+from tracker.timezones import capital_clocks, format_in_zone
+
+_SUBJECTS = {
+    ReminderKind.OVERDUE: gettext_lazy("Commitment overdue: %(committee)s — %(text)s"),
+    ReminderKind.CHANGE: gettext_lazy("Changed by %(by)s: %(committee)s, session %(number)d — %(title)s"),
+}
+# Fields of a session whose old and new values are instants: shown on the reader's and capitals' clocks.
+_TIME_FIELDS = ("starts_at", "ends_at")
+_FIELD_LABELS = {
+    "starts_at": gettext_lazy("Starts"),
+    "ends_at": gettext_lazy("Ends"),
+    "status": gettext_lazy("Status"),
+    "timezone": gettext_lazy("Venue time zone"),
+    "venue": gettext_lazy("Venue"),
+    "host_country": gettext_lazy("Host country"),
+    "state": gettext_lazy("State"),
+    "attendance": gettext_lazy("Attendance"),
+    "closing": gettext_lazy("Closing remarks"),
+}
+
+
+def delegation_name(code: str) -> str:
+    return _("both delegations") if code == BOTH_DELEGATIONS else str(countries.name(code) or code)
+
+
+def _value(field: str, value: str | None, zone: str) -> str:
+    if not value:
+        return "—"
+    if field in _TIME_FIELDS:
+        return format_in_zone(datetime.fromisoformat(value), zone)
+    if field == "status":
+        return str(SessionStatus(value).label)
+    if field == "host_country":
+        return str(countries.name(value))
+    return value
+
+
+def change_lines(*, changes: list[dict], zone: str) -> list[str]:
+    """Each change as "what: old → new", times on the reader's clock, then on the capitals' that
+    are not theirs."""
+    lines = []
+    for change in changes:
+        field = change["field"]
+        label = _FIELD_LABELS.get(field) or (_("Agenda item %(where)s") % {"where": field.removeprefix("item ")})
+        lines.append(f"{label}: {_value(field, change['old'], zone)} → {_value(field, change['new'], zone)}")
+        if field in _TIME_FIELDS and change["old"] and change["new"]:
+            old, new = datetime.fromisoformat(change["old"]), datetime.fromisoformat(change["new"])
+            for clock in capital_clocks(new):
+                if clock.zone_name != zone:
+                    before, after = format_in_zone(old, clock.zone_name), format_in_zone(new, clock.zone_name)
+                    lines.append(f"{label}, {clock.label}: {before} → {after}")
+    return lines
+
+
+def commitments_page_url(committee) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("schedule-committee", kwargs={"slug": committee.slug})
+
+
+def record_mail(row: Reminder, *, connection=None) -> EmailMultiAlternatives:
+    """The mail for an overdue-commitment or change row."""
+    session, person = row.session, row.person
+    kind = ReminderKind(row.kind)
+    with translation.override(person.preferred_language):
+        committee = session.committee.display_name
+        context = {
+            "kind": kind.value,
+            "person": person,
+            "committee": committee,
+            "session": session,
+            "session_start": format_in_zone(session.starts_at, person.timezone),
+            "link": session_page_url(session),
+        }
+        if kind == ReminderKind.OVERDUE:
+            commitment = row.commitment
+            context |= {
+                "commitment": commitment,
+                "responsible": delegation_name(commitment.responsible),
+                "link": commitments_page_url(session.committee),
+            }
+            subject = _SUBJECTS[kind] % {"committee": committee, "text": commitment.display_text[:60]}
+        else:
+            change = row.change
+            by = delegation_name(change.delegation) if change.delegation else _("an administrator")
+            context |= {
+                "change": change,
+                "by": by,
+                "made_at": format_in_zone(change.made_at, person.timezone),
+                "lines": change_lines(changes=change.changes, zone=person.timezone),
+            }
+            subject = _SUBJECTS[kind] % {
+                "by": by,
+                "committee": committee,
+                "number": session.number,
+                "title": session.display_title,
+            }
+        text = render_to_string("meetings/email/record.txt", context)
+        html = render_to_string("meetings/email/record.html", context)
+        from_email = sender(session)
+    message = EmailMultiAlternatives(
+        subject=one_line(subject),
+        body=text,
+        from_email=from_email,
+        to=[recipient(person)],
+        headers={"Message-ID": row.message_id},
+        connection=connection,
+    )
+    message.attach_alternative(html, "text/html")
+    return message

@@ -17,16 +17,17 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
-from committees.access import Access
+from committees.access import Access, access_for
 from committees.admin.base import ScopedRecordAdmin
 from meetings.admin.agenda import AgendaFormSet, AgendaItemInline
 from meetings.admin.calendar import sessions_calendar_view
 from meetings.admin.exports import export_csv, export_xlsx
-from meetings.admin.forms import SessionAdminForm, session_check
+from meetings.admin.forms import SessionActionForm, SessionAdminForm, session_check
 from meetings.admin.invitees import InviteeInline
 from meetings.admin.planning import agenda_initial, committee_initial, proposal_for, proposal_initial
 from meetings.admin.reminders import ReminderInline
 from meetings.models import Session
+from meetings.records.changes import ChangeBy
 from meetings.rules import session_delete_problem
 from meetings.selectors import sessions_editable, sessions_visible
 from meetings.services import session_cancel, session_delete, session_mark_held, session_postpone, session_save
@@ -97,6 +98,7 @@ class SessionAdmin(ScopedRecordAdmin):
     date_hierarchy = "starts_at"
     ordering = ("-starts_at",)
     actions = ("cancel_sessions", "postpone_sessions", "mark_sessions_held", export_csv, export_xlsx)
+    action_form = SessionActionForm
     readonly_fields = ("clocks", "sequence", "created", "changed")
     created = instant_display("created_at", description=_("created"))
     changed = instant_display("updated_at", description=_("last changed"))
@@ -105,7 +107,7 @@ class SessionAdmin(ScopedRecordAdmin):
         when = ["starts_at", "ends_at", "timezone"] + (["clocks"] if obj else [])
         return (
             (None, {"fields": ["committee", "number", "title", "title_en", "description", "description_en", "status"]}),
-            (_("When and where"), {"fields": [*when, "venue", "host_country"]}),
+            (_("When and where"), {"fields": [*when, "venue", "host_country", *(["reason"] if obj else [])]}),
             (_("Reminders"), {"fields": ["reminder_offsets"]}),
             (_("Record"), {"fields": ["sequence", "created", "changed"], "classes": ["collapse"]}),
         )
@@ -154,7 +156,12 @@ class SessionAdmin(ScopedRecordAdmin):
         """The session with its agenda, then the invitees: services of one write (the page's), so
         the schedule version rises once and reminders are planned once, at its end."""
         agenda = next(formset for formset in formsets if isinstance(formset, AgendaFormSet))
-        session_save(session=form.instance, agenda=agenda.ordered_items())
+        session_save(
+            session=form.instance,
+            agenda=agenda.ordered_items(),
+            by=ChangeBy(user=request.user, access=access_for(request.user)),
+            reason=form.cleaned_data.get("reason", ""),
+        )
         for formset in formsets:
             if formset is not agenda:
                 self.save_formset(request, form, formset, change=change)
@@ -201,9 +208,11 @@ class SessionAdmin(ScopedRecordAdmin):
     def _change_status(self, request, queryset, change, done_message) -> None:
         done, refused = 0, []
         # By committee, so that concurrent actions lock committees in the same order.
+        by = ChangeBy(user=request.user, access=access_for(request.user))
+        reason = request.POST.get("reason", "")
         for session in self.editable_queryset(request, queryset).order_by("committee_id", "pk"):
             try:
-                change(session=session)
+                change(session=session, by=by, reason=reason)
                 done += 1
             except ValidationError as exc:
                 refused.append(f"{session}: {'; '.join(exc.messages)}")

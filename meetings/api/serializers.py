@@ -12,6 +12,7 @@ from committees.api.serializers import PersonSerializer
 from committees.models import Committee, Person
 from meetings.choices import SessionStatus
 from meetings.models import AgendaItem, Session, SessionTombstone
+from meetings.records.models import REASON_LIMIT
 from meetings.rules import agenda_length_validate
 from tracker.api.fields import AwareDateTimeField, SlugLookupField, TimeZoneNameField
 from tracker.api.serializers import RefusesServerSetFields
@@ -192,6 +193,16 @@ class SessionPatchSerializer(SessionWriteSerializer):
     """Any of the fields; the committee cannot change."""
 
     committee = None
+    reason = serializers.CharField(
+        max_length=REASON_LIMIT,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text=_(
+            "Why the session is moved, postponed or cancelled: needed for those changes (a 400 names `reason` "
+            "otherwise), kept with the change and mailed to the other delegation's secretariat."
+        ),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -20,6 +20,7 @@ from meetings.api.serializers import (
 )
 from meetings.calendars import ICS, feed_name, sessions_calendar
 from meetings.models import AgendaItem, Session
+from meetings.records.changes import ChangeBy
 from meetings.rules import session_committee_check
 from meetings.selectors import session_tombstones, sessions_visible, sessions_with_agenda
 from meetings.services import session_create, session_delete, session_update
@@ -88,12 +89,15 @@ class _SessionWrites(viewsets.ModelViewSet):
         session = self.get_object()
         if isinstance(request.data, dict) and (committee := request.data.get("committee")) is not None:
             session_committee_check(session=session, committee_slug=str(committee))
-        serializer = SessionPatchSerializer(data=request.data, partial=True, access=access_for(request.user))
+        access = access_for(request.user)
+        serializer = SessionPatchSerializer(data=request.data, partial=True, access=access)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         agenda_data = data.pop("agenda", None)
+        reason = data.pop("reason", "")
         agenda = _agenda_items(session, agenda_data) if agenda_data is not None else None
-        session_update(session=session, data=data, agenda=agenda)
+        by = ChangeBy(user=request.user, access=access)
+        session_update(session=session, data=data, agenda=agenda, by=by, reason=reason)
         return self._read(session)
 
     def destroy(self, request, *args, **kwargs):

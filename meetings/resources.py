@@ -47,17 +47,20 @@ def sessions_for_export(*, sessions: QuerySet[Session]) -> QuerySet[Session]:
     )
 
 
-def agreed_on_item(item: AgendaItem, *, english: bool) -> str:
+def agreed_on_item(item: AgendaItem, *, english: bool, fallback: bool = True) -> str:
     """What the approved record says on the item, one row after another ("" before approval).
-    English falls back to the Spanish text of a row with none in English."""
+    English falls back to the Spanish text of a row with none in English, unless not `fallback`
+    (a sheet's column of the English text as written)."""
     version = approved_version(item.session)
     if version is None:
         return ""
     for shown in version.content["items"]:
         if shown["agenda_item_id"] == item.pk:
-            return " ".join(
-                (entry["text_en"] or entry["text"]) if english else entry["text"] for entry in shown["entries"]
-            )
+            texts = [
+                (entry["text_en"] or (entry["text"] if fallback else "")) if english else entry["text"]
+                for entry in shown["entries"]
+            ]
+            return " ".join(text for text in texts if text)
     return ""
 
 
@@ -146,8 +149,11 @@ AGENDA_SHEET_COLUMNS = (
     Column(pgettext_lazy("export column", "Description (English)"), lambda i: i.description_en),
     Column(pgettext_lazy("export column", "Presenter"), lambda i: i.presenter.full_name if i.presenter else None),
     Column(pgettext_lazy("export column", "Duration (minutes)"), lambda i: i.duration_minutes),
-    Column(pgettext_lazy("export column", "Agreed (Spanish)"), lambda i: agreed_on_item(i, english=False)),
-    Column(pgettext_lazy("export column", "Agreed (English)"), lambda i: agreed_on_item(i, english=True)),
+    Column(pgettext_lazy("export column", "Agreed (Spanish)"), lambda i: agreed_on_item(i, english=False) or None),
+    Column(
+        pgettext_lazy("export column", "Agreed (English)"),
+        lambda i: agreed_on_item(i, english=True, fallback=False) or None,
+    ),
 )
 
 

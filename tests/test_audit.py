@@ -178,6 +178,25 @@ def _grants(name: str) -> set[str]:
     }
 
 
+# What both secretariats (and administrators) may do with records, commitments and the change log:
+# which rows, and which transitions, the services decide.
+RECORD_GRANTS = {
+    *(f"meetings.{action}_record" for action in ("add", "change", "view")),
+    *(
+        f"meetings.{action}_{model}"
+        for model in ("recordentry", "recordattendance")
+        for action in ("add", "change", "delete", "view")
+    ),
+    "meetings.view_recordapproval",
+    "meetings.view_recordversion",
+    "meetings.change_commitment",
+    "meetings.view_commitment",
+    "meetings.add_commitmentupdate",
+    "meetings.view_commitmentupdate",
+    "meetings.view_change",
+}
+
+
 def test_roles_are_groups_with_their_permissions():
     assert set(Group.objects.values_list("name", flat=True)) >= {ADMINISTRATOR, SECRETARIAT, READER}
     record = {"person", "membership"}
@@ -194,6 +213,7 @@ def test_roles_are_groups_with_their_permissions():
             for model in ("apitoken", "calendarfeed")
             for action in ("add", "change", "view")
         ),
+        *RECORD_GRANTS,
     }
     assert _grants(READER) == {
         "committees.view_committee",
@@ -203,6 +223,9 @@ def test_roles_are_groups_with_their_permissions():
         "meetings.view_agendaitem",
         "meetings.view_invitee",
         "meetings.view_sessiontombstone",
+        "meetings.view_record",
+        "meetings.view_recordversion",
+        "meetings.view_commitment",
     }
     administrator_grants = _grants(ADMINISTRATOR)
     history = {p for p in administrator_grants if ".view_historical" in p}
@@ -214,6 +237,8 @@ def test_roles_are_groups_with_their_permissions():
         "meetings.view_historicalsession",
         "meetings.view_historicalagendaitem",
         "meetings.view_historicalinvitee",
+        "meetings.view_historicalrecord",
+        "meetings.view_historicalcommitment",
         "tracker.view_historicalapitoken",
         "tracker.view_historicalcalendarfeed",
     }

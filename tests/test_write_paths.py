@@ -100,6 +100,7 @@ def test_an_invitee_added_on_the_admin_page_is_invited_in_that_write(admin_clien
         number=str(session.number),
         starts_at="2026-12-07T09:00",
         ends_at="2026-12-07T11:00",
+        reason="Sala disponible antes",
     )
     page.update(formset("agenda_items", []))
     response = admin_client.post(f"/admin/meetings/session/{session.pk}/change/", page)
@@ -165,7 +166,7 @@ def test_a_list_action_on_several_sessions_is_one_write(admin_client, raises):
     SessionFactory.reset_sequence()
     response = admin_client.post(
         "/admin/meetings/session/",
-        {"action": "cancel_sessions", "_selected_action": [str(s.pk) for s in sessions]},
+        {"action": "cancel_sessions", "_selected_action": [str(s.pk) for s in sessions], "reason": "Crisis"},
     )
     assert response.status_code == 302
     assert len(raises) == 1

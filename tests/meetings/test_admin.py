@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from meetings.models import AgendaItem, Invitee, Reminder, Session, SessionTombstone
+from meetings.models import AgendaItem, Change, Invitee, Reminder, Session, SessionTombstone
 from tests.admin_forms import formset as inline_rows
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
 
@@ -210,7 +210,7 @@ def test_reorder_agenda_by_swapping_positions_and_move_session(admin_client):
     ]
     response = admin_client.post(
         f"/admin/meetings/session/{session.pk}/change/",
-        _change_post(session, rows, starts_at="2026-12-07T11:00", ends_at="2026-12-07T13:00"),
+        _change_post(session, rows, starts_at="2026-12-07T11:00", ends_at="2026-12-07T13:00", reason="Otra sala"),
     )
     assert response.status_code == 302, _errors(response)
     session.refresh_from_db()
@@ -274,8 +274,9 @@ def test_filters_search_and_date_hierarchy(admin_client):
         assert list(response.context["cl"].result_list) == [wanted], query
 
 
-def _action(client, action, sessions):
-    return client.post(LIST_URL, {"action": action, "_selected_action": [str(s.pk) for s in sessions]}, follow=True)
+def _action(client, action, sessions, reason=""):
+    data = {"action": action, "_selected_action": [str(s.pk) for s in sessions], "reason": reason}
+    return client.post(LIST_URL, data, follow=True)
 
 
 def test_actions_cancel_postpone_and_mark_held(admin_client):
@@ -287,8 +288,16 @@ def test_actions_cancel_postpone_and_mark_held(admin_client):
         f"{future}: A session can only be marked held once it has started.",
     ]
     response = _action(admin_client, "postpone_sessions", [future])
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"{future}: Say why the session is moved, postponed or cancelled: the other delegation is told."
+    ]
+    assert Session.objects.get(pk=future.pk).status == "scheduled"
+    response = _action(admin_client, "postpone_sessions", [future], reason="Crisis en la frontera")
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 session postponed."]
-    response = _action(admin_client, "cancel_sessions", [past, future])
+    assert list(Change.objects.values_list("session_id", "reason", "changes")) == [
+        (future.pk, "Crisis en la frontera", [{"field": "status", "old": "scheduled", "new": "postponed"}])
+    ]
+    response = _action(admin_client, "cancel_sessions", [past, future], reason="Sin fecha posible")
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "1 session cancelled.",
         f"{past}: A held session cannot become cancelled.",
@@ -606,3 +615,27 @@ def test_the_change_page_of_the_longest_agenda_stays_light(admin_client):
     # Each row with a presenter names them, without a query of its own.
     presenter = longest.agenda_items.get(position=1).presenter
     assert page.count(f'<option value="{presenter.pk}" selected>Elizabeth Astete</option>') == 30
+
+
+def test_moving_a_session_without_a_reason_is_a_form_error_and_saves_nothing(admin_client):
+    session = SessionFactory(starts_at=datetime(2026, 12, 7, 13, 0, tzinfo=UTC))
+    response = admin_client.post(
+        f"/admin/meetings/session/{session.pk}/change/",
+        _change_post(session, [], starts_at="2026-12-07T11:00", ends_at="2026-12-07T13:00"),
+    )
+    assert response.status_code == 200
+    assert _errors(response) == {
+        "reason": ["Say why the session is moved, postponed or cancelled: the other delegation is told."]
+    }
+    session.refresh_from_db()
+    assert (session.starts_at, Change.objects.count()) == (datetime(2026, 12, 7, 13, 0, tzinfo=UTC), 0)
+
+
+def test_a_change_that_does_not_move_the_session_needs_no_reason(admin_client):
+    session = SessionFactory(starts_at=datetime(2026, 12, 7, 13, 0, tzinfo=UTC), title="Antes")
+    response = admin_client.post(
+        f"/admin/meetings/session/{session.pk}/change/",
+        _change_post(session, [], starts_at="2026-12-07T10:00", ends_at="2026-12-07T12:00", title="Después"),
+    )
+    assert response.status_code == 302, _errors(response)
+    assert (Session.objects.get().title, Change.objects.count()) == ("Después", 0)

@@ -1,6 +1,7 @@
 """Sessions with their agendas, exported from the admin as CSV (one row a session, stable keys)
 and XLSX (a sheet of sessions and a sheet of agenda items, typed cells, the reader's language)."""
 
+import copy
 import csv
 import io
 from datetime import UTC, datetime
@@ -11,8 +12,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from committees.access import EVERYTHING, Access
 from committees.models import Person
-from meetings.models import AgendaItem, Session
+from meetings.models import AgendaItem, RecordEntry, RecordVersion, Session
+from meetings.records.services import record_approve, record_propose, record_save, record_start
 from tests.api import secretariat_of, token_client
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
 from tracker.models import UserPreferences
@@ -28,6 +31,22 @@ CAPITALS_FIRST = (
 CAPITALS_SECOND = (
     "Lima: 2026-07-06 10:00 UTC-05:00 (America/Lima); Santiago: 2026-07-06 11:00 UTC-04:00 (America/Santiago)"
 )
+
+
+def _agreed(session, texts: dict[int, tuple[str, str]]) -> None:
+    """An approved record of `session` agreeing `texts` (Spanish, English) on the items at those positions."""
+    record = record_start(session=session, access=EVERYTHING)
+    items = {item.position: item for item in session.agenda_items.all()}
+    entries = [RecordEntry(agenda_item=items[n], kind="decision", text=es, text_en=en) for n, (es, en) in texts.items()]
+    record = record_propose(
+        record=record_save(record=record, access=EVERYTHING, user=None, entries=entries), access=EVERYTHING
+    )
+    committee = session.committee
+    for country in committee.countries:
+        side = Access(
+            everything=False, committees=frozenset({committee.pk}), delegations=frozenset({(committee.pk, country)})
+        )
+        record = record_approve(record=record, revision=record.revision, access=side, user=None)
 
 
 @pytest.fixture
@@ -59,10 +78,9 @@ def sessions():
         description="Paso Chacalluta–Santa Rosa.",
         description_en="The Chacalluta–Santa Rosa crossing.",
         duration_minutes=60,
-        outcome="Acordado",
-        outcome_en="Agreed",
     )
-    AgendaItemFactory(session=first, position=3, title="Varios", duration_minutes=10, outcome="Sin acuerdos")
+    AgendaItemFactory(session=first, position=3, title="Varios", duration_minutes=10)
+    _agreed(first, {2: ("Acordado", "Agreed"), 3: ("Sin acuerdos", "")})
     second = SessionFactory(
         committee=committee,
         number=2,
@@ -222,8 +240,8 @@ AGENDA_HEADERS_EN = [
     "Description (English)",
     "Presenter",
     "Duration (minutes)",
-    "Outcome (Spanish)",
-    "Outcome (English)",
+    "Agreed (Spanish)",
+    "Agreed (English)",
 ]
 EMPTY = (None, "n")  # how openpyxl reads a cell with nothing in it
 
@@ -366,8 +384,8 @@ def test_xlsx_export_reads_in_the_admin_users_language(admin_client, admin_user,
         "Descripción (inglés)",
         "Expositor",
         "Duración (minutos)",
-        "Resultado (español)",
-        "Resultado (inglés)",
+        "Acordado (español)",
+        "Acordado (inglés)",
     )
 
 
@@ -444,7 +462,15 @@ def test_text_a_spreadsheet_would_run_is_exported_inert_and_whole(admin_client, 
     texts = dict.fromkeys(("title", "title_en", "description", "description_en", "venue"), text)
     Session.objects.filter(pk=first.pk).update(**texts)
     AgendaItem.objects.filter(session=first).update(
-        **dict.fromkeys(("title", "title_en", "description", "description_en", "outcome", "outcome_en"), text)
+        **dict.fromkeys(("title", "title_en", "description", "description_en"), text)
+    )
+    # An approved version is never changed: a later one, written straight to its table, holds the text.
+    version = RecordVersion.objects.get(record__session=first)
+    content = copy.deepcopy(version.content)
+    for item in content["items"]:
+        item["entries"] = [{**entry, "text": text, "text_en": text} for entry in content["items"][1]["entries"]]
+    RecordVersion.objects.create(
+        record=version.record, number=2, revision=99, content=content, digest="x", approved_at=version.approved_at
     )
     Person.objects.filter(full_name="Alberto van Klaveren").update(full_name=text)
 

@@ -119,6 +119,7 @@ def record_save(
         if errors:
             raise ValidationError(errors)
         record.state, record.version, record.revision = stored.state, stored.version, stored.revision
+        record.correction_reason = stored.correction_reason
         _rows_write(record=record, entries=entries, attendance=attendance)
         record.save()
         after = record_content(record)

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from config.api import router
 from meetings import pages
 from meetings.api.views import CalendarFeedView, SessionCalendarView, SessionsCalendarView
+from meetings.records import pages as record_pages
 from tracker.api.docs import SwaggerView
 from tracker.language import set_language
 from tracker.views import healthz
@@ -31,10 +32,16 @@ urlpatterns = [
     path("schedule/subscribe/", pages.subscription_create, name="schedule-subscribe"),
     path("schedule/sign-in/", pages.SignInView.as_view(), name="schedule-sign-in"),
     path("schedule/sign-out/", pages.SignOutView.as_view(), name="schedule-sign-out"),
-    path("schedule/sessions/<int:pk>/", pages.session_page, name="session-page"),
+    path("schedule/sessions/<int:pk>/", record_pages.session_page, name="session-page"),
+    path(
+        "schedule/sessions/<int:pk>/record-<str:language>.pdf",
+        record_pages.session_record_pdf,
+        name="session-record-pdf",
+    ),
     path("schedule/sessions/<int:pk>.ics", pages.session_ics, name="session-page-ics"),
     path("schedule/<slug:slug>/", pages.committee_schedule, name="schedule-committee"),
     path("schedule/<slug:slug>.ics", pages.committee_ics, name="schedule-committee-ics"),
+    path("schedule/<slug:slug>/commitments/", record_pages.committee_commitments, name="schedule-commitments"),
     path("schedule/<slug:slug>/<int:year>/<int:month>/", pages.committee_month, name="schedule-month"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),

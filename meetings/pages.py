@@ -1,14 +1,15 @@
 """Schedule pages for people: the committees one may read, each with its upcoming and past
-sessions and a month calendar, and each session with its agenda, on the venue's clock, both
-capitals' and the reader's own. A committee that publishes its schedule is open to anyone; the
-others need a sign-in (the link in every reminder leads here)."""
+sessions and a month calendar, on the venue's clock, both capitals' and the reader's own. A
+committee that publishes its schedule is open to anyone; the others need a sign-in (the link in
+every reminder leads here). Each session's page, with its agenda and record, and the commitments
+register are in `meetings.records.pages`, with the same rules of who reads what (stated here)."""
 
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
 
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -46,7 +47,7 @@ def second_factor_checked(view: View) -> View:
     return checked
 
 
-def _committee_or_sign_in(request: HttpRequest, slug: str) -> Committee | HttpResponse:
+def committee_or_sign_in(request: HttpRequest, slug: str) -> Committee | HttpResponse:
     committee = schedule_committees(user=request.user).filter(slug=slug).first()
     if committee is not None:
         return committee
@@ -55,9 +56,14 @@ def _committee_or_sign_in(request: HttpRequest, slug: str) -> Committee | HttpRe
     raise Http404(_("There is no such committee, or its schedule is not yours to read."))
 
 
-def _session_or_sign_in(request: HttpRequest, pk: int) -> Session | HttpResponse:
+def session_or_sign_in(
+    request: HttpRequest, pk: int, sessions: QuerySet[Session] | None = None
+) -> Session | HttpResponse:
+    """The session if the reader may read its committee's schedule (from `sessions`, by default
+    with its agenda); else the sign-in for an anonymous reader, a 404 for others."""
     readable = schedule_committees(user=request.user)
-    session = sessions_with_agenda().filter(pk=pk, committee__in=readable).first()
+    sessions = sessions_with_agenda() if sessions is None else sessions
+    session = sessions.filter(pk=pk, committee__in=readable).first()
     if session is not None:
         return session
     if not request.user.is_authenticated:
@@ -65,7 +71,7 @@ def _session_or_sign_in(request: HttpRequest, pk: int) -> Session | HttpResponse
     raise Http404(_("There is no such session, or it is not yours to read."))
 
 
-def _times(session: Session) -> dict:
+def session_times(session: Session) -> dict:
     return {
         "venue": format_in_zone(session.starts_at, session.timezone),
         "venue_end": format_in_zone(session.ends_at, session.timezone),
@@ -74,7 +80,7 @@ def _times(session: Session) -> dict:
     }
 
 
-def _subscription(request: HttpRequest, committee: Committee | None) -> dict:
+def subscription_for(request: HttpRequest, committee: Committee | None) -> dict:
     """How this reader subscribes: their personal address when signed in, else the committee's
     public one (published committees only)."""
     if request.user.is_authenticated:
@@ -134,7 +140,7 @@ def schedule_index(request: HttpRequest) -> HttpResponse:
                 "committee": committee,
                 "name": committee.display_name,
                 "next": upcoming,
-                "times": _times(upcoming) if upcoming else None,
+                "times": session_times(upcoming) if upcoming else None,
             }
         )
     return render(request, "meetings/schedule/index.html", {"rows": rows})
@@ -143,13 +149,15 @@ def schedule_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 @second_factor_checked
 def committee_schedule(request: HttpRequest, slug: str) -> HttpResponse:
-    committee = _committee_or_sign_in(request, slug)
+    committee = committee_or_sign_in(request, slug)
     if isinstance(committee, HttpResponse):
         return committee
     now = timezone.now()
     sessions = Session.objects.filter(committee=committee).order_by("starts_at", "pk")  # no agendas shown here
-    upcoming = [(s, _times(s)) for s in sessions.filter(starts_at__gte=now)]
-    past = [(s, _times(s)) for s in sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN]]
+    upcoming = [(s, session_times(s)) for s in sessions.filter(starts_at__gte=now)]
+    past = [
+        (s, session_times(s)) for s in sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk")[:PAST_SHOWN]
+    ]
     today = timezone.localdate()
     return render(
         request,
@@ -160,7 +168,7 @@ def committee_schedule(request: HttpRequest, slug: str) -> HttpResponse:
             "upcoming": upcoming,
             "past": past,
             "month": f"{today:%Y-%m}",
-            "subscription": _subscription(request, committee),
+            "subscription": subscription_for(request, committee),
         },
     )
 
@@ -168,7 +176,7 @@ def committee_schedule(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @second_factor_checked
 def committee_month(request: HttpRequest, slug: str, year: int, month: int) -> HttpResponse:
-    committee = _committee_or_sign_in(request, slug)
+    committee = committee_or_sign_in(request, slug)
     if isinstance(committee, HttpResponse):
         return committee
     if not (1900 <= year <= 2200 and 1 <= month <= 12):
@@ -183,7 +191,7 @@ def committee_month(request: HttpRequest, slug: str, year: int, month: int) -> H
             "committee": committee,
             "name": committee.display_name,
             "title": date_format(first, "F Y"),
-            "weeks": [[(day, [(s, _times(s)) for s in day.sessions]) for day in week] for week in weeks],
+            "weeks": [[(day, [(s, session_times(s)) for s in day.sessions]) for day in week] for week in weeks],
             "weekdays": [date_format(day.day, "l") for day in weeks[0]],
             "previous": previous,
             "following": following,
@@ -193,27 +201,8 @@ def committee_month(request: HttpRequest, slug: str, year: int, month: int) -> H
 
 @require_safe
 @second_factor_checked
-def session_page(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session_or_sign_in(request, pk)
-    if isinstance(session, HttpResponse):
-        return session
-    return render(
-        request,
-        "meetings/schedule/session.html",
-        {
-            "session": session,
-            "committee": session.committee.display_name,
-            "times": _times(session),
-            "agenda": session.agenda_items.all(),
-            "subscription": _subscription(request, session.committee),
-        },
-    )
-
-
-@require_safe
-@second_factor_checked
 def session_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session_or_sign_in(request, pk)
+    session = session_or_sign_in(request, pk)
     if isinstance(session, HttpResponse):
         return session
     response = schedule_response(

@@ -1,5 +1,5 @@
-"""Titles and agenda texts entered in Spanish and English, shown in the reader's language
-(English readers see the Spanish where no English was given)."""
+"""Titles, agenda texts and what the record agreed, entered in Spanish and English, shown in the
+reader's language (English readers see the Spanish where no English was given)."""
 
 from datetime import UTC, datetime
 
@@ -8,9 +8,10 @@ from django.core import mail
 from icalendar import Calendar
 
 from meetings.mail import reminder_mail
-from meetings.models import Reminder, Session
+from meetings.models import RecordEntry, Reminder, Session
 from tests.api import editor, reader
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
+from tests.meetings.test_record_pages import record_approved
 from tracker.schedule import schedule_changed
 
 pytestmark = pytest.mark.django_db
@@ -30,29 +31,44 @@ def session():
         description_en="Regular session.",
         starts_at=datetime(2030, 1, 7, 13, 0, tzinfo=UTC),
     )
-    AgendaItemFactory(
-        session=session, position=1, title="Apertura", title_en="Opening", outcome="Acordado", outcome_en="Agreed"
-    )
+    AgendaItemFactory(session=session, position=1, title="Apertura", title_en="Opening")
     AgendaItemFactory(session=session, position=2, title="Visas", title_en="")  # no English given
     schedule_changed()
     return session
 
 
-def test_session_page_in_each_language(client, session):
+@pytest.fixture
+def recorded(session):
+    """The session held, with what was agreed on its opening in both languages, and a note in Spanish only."""
+    opening, visas = session.agenda_items.order_by("position")
+    record_approved(
+        session,
+        [
+            RecordEntry(agenda_item=opening, kind="decision", text="Acordado", text_en="Agreed"),
+            RecordEntry(agenda_item=visas, kind="note", text="Sin acuerdos"),
+        ],
+    )
+    return session
+
+
+def test_session_page_in_each_language(client, recorded):
+    session = recorded
     spanish = client.get(f"/schedule/sessions/{session.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     english = client.get(f"/schedule/sessions/{session.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     for text in (
         "<h1>Sesión 2: Revisión fronteriza</h1>",
         "<p>Sesión ordinaria.</p>",
         "<strong>Apertura</strong>",
-        "Resultado: Acordado",
+        "</strong> Acordado</li>",
+        "</strong> Sin acuerdos</li>",
     ):
         assert text in spanish, text
     for text in (
         "<h1>Session 2: Border review</h1>",
         "<p>Regular session.</p>",
         "<strong>Opening</strong>",
-        "Outcome: Agreed",
+        '<li class="entry entry-decision"><strong>Decision:</strong> Agreed</li>',
+        '<li class="entry entry-note"><strong>Note:</strong> <span lang="es">Sin acuerdos</span></li>',
     ):
         assert text in english, text
     assert "Revisión fronteriza" not in english and "Comité de Migración" not in english
@@ -94,13 +110,13 @@ def test_api_reads_and_writes_both_languages(session):
         f"/api/v1/sessions/{session.pk}/",
         {
             "title_en": "Border review (2)",
-            "agenda": [{"title": "Apertura", "title_en": "Opening", "outcome_en": "Agreed", "duration_minutes": 10}],
+            "agenda": [{"title": "Apertura", "title_en": "Opening (2)", "duration_minutes": 10}],
         },
     )
     assert response.status_code == 200
     body = response.json()
     assert (body["title"], body["title_en"]) == ("Revisión fronteriza", "Border review (2)")
-    assert [(i["title"], i["title_en"], i["outcome_en"]) for i in body["agenda"]] == [("Apertura", "Opening", "Agreed")]
+    assert [(i["title"], i["title_en"]) for i in body["agenda"]] == [("Apertura", "Opening (2)")]
     stored = Session.objects.get(pk=session.pk)
     assert stored.title_en == "Border review (2)"
     refused = client.patch(f"/api/v1/sessions/{session.pk}/", {"title_en": "Line\nBcc: someone"})

@@ -2,21 +2,23 @@ from datetime import UTC, datetime
 
 import pytest
 
+from meetings.models import RecordEntry
 from tests.factories import AgendaItemFactory, PersonFactory, SessionFactory
+from tests.meetings.test_record_pages import record_approved
 
 pytestmark = pytest.mark.django_db
 
 
 def test_session_page_for_signed_in_people(client, admin_client):
     session = SessionFactory(number=2, title="Border coordination", starts_at=datetime(2026, 12, 7, 13, 0, tzinfo=UTC))
-    AgendaItemFactory(
+    item = AgendaItemFactory(
         session=session,
         position=1,
         title="Visas",
         duration_minutes=30,
         presenter=PersonFactory(full_name="Hugo de Zela"),
-        outcome="Agreed.",
     )
+    record_approved(session, [RecordEntry(agenda_item=item, kind="decision", text="Acordado.")])
     url = f"/schedule/sessions/{session.pk}/"
     assert client.get(url)["Location"] == f"/schedule/sign-in/?next={url}"
     page = admin_client.get(url).content.decode()
@@ -27,7 +29,7 @@ def test_session_page_for_signed_in_people(client, admin_client):
         "2026-12-07 12:00 UTC-03:00 (America/Santiago)</td>",
         '<th scope="row">Lima</th><td>2026-12-07 08:00 UTC-05:00 (America/Lima)</td>',
         '<strong><span lang="es">Visas</span></strong> — Hugo de Zela (30 minutes)',
-        '<p>Outcome: <span lang="es">Agreed.</span></p>',
+        '<li class="entry entry-decision"><strong>Decision:</strong> <span lang="es">Acordado.</span></li>',
     ):
         assert text in page, text
     assert admin_client.get("/schedule/sessions/999999/").status_code == 404

@@ -11,8 +11,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
+from meetings.models import RecordEntry
 from tests.api import reader_of, secretariat_of
 from tests.factories import AgendaItemFactory, CommitteeFactory, PersonFactory, SessionFactory
+from tests.meetings.test_record_pages import record_approved
 from tracker.models import CalendarFeed
 from tracker.schedule import schedule_changed
 
@@ -38,14 +40,14 @@ def committees():
         venue="Cancillería, Santiago",
         host_country="CL",
     )
-    AgendaItemFactory(
+    opening = AgendaItemFactory(
         session=held,
         position=1,
         title="Opening",
         duration_minutes=15,
         presenter=PersonFactory(full_name="Hugo de Zela"),
-        outcome="Agreed",
     )
+    record_approved(held, [RecordEntry(agenda_item=opening, kind="decision", text="Acordado", text_en="Agreed")])
     upcoming = SessionFactory(
         committee=public,
         number=2,
@@ -172,8 +174,10 @@ def test_pages_in_spanish_and_english_and_the_switcher(committees):
     client = Client()
     english = client.get(f"/schedule/sessions/{held.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="en">' in english and "Download this session (.ics)" in english
+    assert '<li class="entry entry-decision"><strong>Decision:</strong> Agreed</li>' in english
     spanish = client.get(f"/schedule/sessions/{held.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert '<html lang="es">' in spanish and "<h1>Sesión 1: Founding session</h1>" in spanish
+    assert "</strong> Acordado</li>" in spanish and "Agreed" not in spanish
     assert "Comité de Migración" in spanish
     switched = client.post(
         "/i18n/setlang/", {"language": "es", "next": "/schedule/chile-peru/"}, HTTP_ACCEPT_LANGUAGE="en"

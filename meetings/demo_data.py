@@ -1,12 +1,14 @@
 """The demo committee from the news of 28 November 2025, as data: who sits on it, the first
-session's agenda with what was agreed on it, and the agenda of the regular sessions that follow."""
+session's agenda with what was agreed on it, the follow-up session held two weeks later, and the
+agenda of the regular sessions that follow."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 
 from committees.choices import Role
 from committees.models import Person
-from meetings.models import AgendaItem
+from meetings.models import AgendaItem, RecordEntry, Session
+from meetings.records.choices import EntryKind
 
 COMMITTEE_SLUG = "chile-peru-migration"
 UPCOMING_SESSIONS = 3
@@ -14,6 +16,10 @@ SESSION_START = time(10, 0)
 SESSION_LENGTH = timedelta(hours=2)
 MAX_WEEKS_AHEAD = 52
 FIRST_SESSION_DAY = date(2025, 12, 1)
+# The follow-up session, held in Lima two weeks after the first.
+SECOND_SESSION_DAY = date(2025, 12, 15)
+# Who writes and approves the demo records: a login that cannot sign in.
+SYSTEM_USERNAME = "demo-data"
 MEMBERS_FROM = date(2025, 11, 28)
 
 COMMITTEE = {
@@ -108,6 +114,25 @@ OFFICIALS = [
         "CL",
         Role.ADVISER,
         "rafael.collado@seguridad.cl.example",
+    ),
+    # Not in the news: each delegation's secretary, whom change notices and overdue reminders reach.
+    Official(
+        "secretary_cl",
+        "Carolina Fuentes",
+        "Secretary of the Chilean delegation",
+        "Ministry of Foreign Affairs of Chile",
+        "CL",
+        Role.SECRETARY,
+        "carolina.fuentes@minrel.cl.example",
+    ),
+    Official(
+        "secretary_pe",
+        "Martín Quispe",
+        "Secretary of the Peruvian delegation",
+        "Ministry of Foreign Affairs of Peru",
+        "PE",
+        Role.SECRETARY,
+        "martin.quispe@rree.pe.example",
     ),
 ]
 
@@ -206,3 +231,122 @@ FOLLOW_UP_AGENDA = [
     ),
     Item("Documentos, visas y cooperación consular", "Documents, visas and consular cooperation", "de_zela", 30),
 ]
+
+
+@dataclass(frozen=True)
+class Agreed:
+    """A row of a demo record beyond an item's decision: a commitment or a note, on the item at
+    `position` (None: the session as a whole). A commitment due `due_in_days` is due that many
+    days after the day the demo is loaded, so that one is always still ahead."""
+
+    position: int | None
+    kind: str
+    text: str
+    text_en: str
+    responsible: str = ""
+    person: str = ""
+    due_on: date | None = None
+    due_in_days: int | None = None
+
+
+def record_entries(
+    *, session: Session, agenda: list[Item], agreed: list[Agreed], people: dict[str, Person], today: date
+) -> list[RecordEntry]:
+    """A demo record's rows: on each agenda item its decision, then what else was agreed on it;
+    rows on the session as a whole last."""
+    items = {item.position: item for item in session.agenda_items.all()}
+
+    def extra(row: Agreed) -> RecordEntry:
+        due_on = row.due_on or (today + timedelta(days=row.due_in_days) if row.due_in_days else None)
+        return RecordEntry(
+            agenda_item=items.get(row.position) if row.position else None,
+            kind=row.kind,
+            text=row.text,
+            text_en=row.text_en,
+            responsible=row.responsible,
+            person=people.get(row.person),
+            due_on=due_on,
+        )
+
+    entries = []
+    for position, item in enumerate(agenda, start=1):
+        if item.agreed:
+            decision = RecordEntry(
+                agenda_item=items.get(position), kind=EntryKind.DECISION, text=item.agreed, text_en=item.agreed_en
+            )
+            entries.append(decision)
+        entries += [extra(row) for row in agreed if row.position == position]
+    return entries + [extra(row) for row in agreed if row.position is None]
+
+
+FIRST_AGREED = [
+    Agreed(
+        1,
+        "commitment",
+        "Instalar puntos de agua, alimentos y primeros auxilios a ambos lados del paso Chacalluta–Santa Rosa.",
+        "Set up water, food and first-aid points on both sides of the Chacalluta–Santa Rosa crossing.",
+        responsible="both",
+        due_on=date(2025, 12, 3),
+    ),
+    Agreed(
+        3,
+        "commitment",
+        "Enviar a la Cancillería de Chile la lista de las personas cuyos documentos revisó el consulado del Perú "
+        "en la frontera.",
+        "Send Chile's Foreign Ministry the list of the people whose documents Peru's consulate reviewed at the border.",
+        responsible="PE",
+        due_on=date(2025, 12, 12),
+    ),
+    Agreed(
+        4,
+        "commitment",
+        "Evaluar con la policía del Perú el canal de enlace fronterizo y proponer al comité si debe seguir "
+        "después del estado de emergencia.",
+        "Review the border liaison channel with Peru's police and propose to the committee whether it should "
+        "continue after the state of emergency.",
+        responsible="CL",
+        person="collado",
+        due_in_days=60,
+    ),
+    Agreed(
+        None,
+        "note",
+        "Los copresidentes acordaron reunirse de nuevo el lunes 15 de diciembre de 2025 en Lima.",
+        "The co-chairs agreed to meet again on Monday 15 December 2025 in Lima.",
+    ),
+]
+FIRST_CLOSING = (
+    "Los cancilleres agradecieron a los equipos desplegados en la frontera y reiteraron su compromiso de evitar "
+    "una crisis humanitaria.",
+    "The foreign ministers thanked the teams deployed at the border and reaffirmed their commitment to avoiding "
+    "a humanitarian crisis.",
+)
+# The first commitment was met, as its note says.
+FIRST_DONE = (
+    "Puntos instalados en Chacalluta y en Santa Rosa el 2 de diciembre de 2025; los atienden los servicios de "
+    "emergencia de ambos países."
+)
+
+SECOND_AGENDA = [
+    replace(
+        FOLLOW_UP_AGENDA[0],
+        agreed="Se revisaron los acuerdos de la primera sesión: los puntos de agua y alimentos funcionan a ambos "
+        "lados de la frontera.",
+        agreed_en="The agreements of the first session were reviewed: the water and food points work on both "
+        "sides of the border.",
+    ),
+    replace(
+        FOLLOW_UP_AGENDA[1],
+        agreed="Los cruces ordenados por Chacalluta continúan en grupos acordados y la carretera sigue abierta.",
+        agreed_en="The ordered crossings through Chacalluta continue in agreed groups and the road stays open.",
+    ),
+    replace(
+        FOLLOW_UP_AGENDA[2],
+        agreed="Los consulados de ambos países mantendrán una mesa conjunta en Santa Rosa hasta fin de año.",
+        agreed_en="The consulates of both countries will keep a joint desk at Santa Rosa until the end of the year.",
+    ),
+]
+SECOND_CLOSING = (
+    "La próxima sesión se convocará cuando lo acuerden los copresidentes.",
+    "The next session will be convened when the co-chairs agree on it.",
+)

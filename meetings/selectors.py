@@ -3,10 +3,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Max, Prefetch, Q, QuerySet
+from django.utils.translation import override
+from django_countries import countries
 
 from committees.access import Access, access_for, by_committee
 from committees.models import Committee
-from meetings.models import AgendaItem, Session, SessionTombstone
+from meetings.models import AgendaItem, Commitment, Session, SessionTombstone
+from meetings.records.choices import BOTH_DELEGATIONS
+from meetings.records.commitments import commitments_open
 from tracker.timezones import to_wall_clock
 
 
@@ -62,7 +66,8 @@ def session_next_proposal(*, after: Session, today: date) -> SessionProposal:
     """The session after `after`: the committee's next number, hosted by the other member
     country, on the first Monday after both `after` and today with no session of the committee,
     at the same local time of day and length, at the venue that country used last (else the
-    committee's zone and an empty venue), with the same title and agenda items (no outcomes)."""
+    committee's zone and an empty venue), with the same title and agenda items, and a last item
+    that follows up the committee's open commitments (`agenda_follow_up`)."""
     committee = after.committee
     countries = committee.countries
     host = countries[1] if after.host_country.code == countries[0] else countries[0]
@@ -95,6 +100,7 @@ def session_next_proposal(*, after: Session, today: date) -> SessionProposal:
         }
         for item in after.agenda_items.order_by("position")
     ]
+    agenda = agenda_follow_up(agenda=agenda, commitments=list(commitments_open(committee=committee)))
     return SessionProposal(
         committee_id=committee.pk,
         number=session_next_number(committee=committee),
@@ -107,6 +113,58 @@ def session_next_proposal(*, after: Session, today: date) -> SessionProposal:
         ends_local=starts_local + length,
         agenda=agenda,
     )
+
+
+# The item that follows up open commitments, in the committee's two working languages: a fixed
+# name, so that a copied agenda's item is recognised and not added twice.
+FOLLOW_UP_TITLE = "Seguimiento de compromisos"
+FOLLOW_UP_TITLE_EN = "Follow-up of commitments"
+FOLLOW_UP_MINUTES = 15
+_BOTH = {"es": "ambas delegaciones", "en": "both delegations"}
+_DUE = {"es": "plazo", "en": "due"}
+
+
+def _responsible(code: str, language: str) -> str:
+    if code == BOTH_DELEGATIONS:
+        return _BOTH[language]
+    with override(language):
+        return str(countries.name(code)) or code
+
+
+def _follow_up_lines(commitments: list[Commitment], language: str) -> str:
+    lines = []
+    for commitment in commitments:
+        text = (commitment.text_en or commitment.text) if language == "en" else commitment.text
+        responsible = _responsible(commitment.responsible, language)
+        lines.append(f"- {text} ({responsible}; {_DUE[language]} {commitment.due_on.isoformat()})")
+    return "\n".join(lines)
+
+
+def _is_follow_up(row: dict) -> bool:
+    return row["title"] == FOLLOW_UP_TITLE or row["title_en"] == FOLLOW_UP_TITLE_EN
+
+
+def agenda_follow_up(*, agenda: list[dict], commitments: list[Commitment]) -> list[dict]:
+    """`agenda` (rows as `SessionProposal.agenda` holds them) ending with the item that follows up
+    `commitments`, one line each with the responsible delegation and the due date: the copied
+    agenda's own follow-up item brought up to date and moved last, else a new one. With nothing
+    open there is nothing to follow up, and a copied follow-up item (listing what is now closed)
+    is left out."""
+    copied = next((row for row in agenda if _is_follow_up(row)), None)
+    others = [row for row in agenda if not _is_follow_up(row)]
+    if not commitments:
+        return others
+    follow_up = copied or {
+        "title": FOLLOW_UP_TITLE,
+        "title_en": FOLLOW_UP_TITLE_EN,
+        "presenter": None,
+        "duration_minutes": FOLLOW_UP_MINUTES,
+    }
+    descriptions = {
+        "description": _follow_up_lines(commitments, "es"),
+        "description_en": _follow_up_lines(commitments, "en"),
+    }
+    return [*others, {**follow_up, **descriptions}]
 
 
 @dataclass(frozen=True)

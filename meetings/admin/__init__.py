@@ -1,3 +1,3 @@
 """The meetings app's admins, one module each; importing them registers them."""
 
-from meetings.admin import agenda, reminders, sessions  # noqa: F401 - registers the admins
+from meetings.admin import agenda, changes, commitments, records, reminders, sessions  # noqa: F401 - registers the admins

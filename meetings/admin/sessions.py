@@ -25,6 +25,7 @@ from meetings.admin.exports import export_csv, export_xlsx
 from meetings.admin.forms import SessionActionForm, SessionAdminForm, session_check
 from meetings.admin.invitees import InviteeInline
 from meetings.admin.planning import agenda_initial, committee_initial, proposal_for, proposal_initial
+from meetings.admin.records import session_record_display
 from meetings.admin.reminders import ReminderInline
 from meetings.models import Session
 from meetings.records.changes import ChangeBy
@@ -99,7 +100,8 @@ class SessionAdmin(ScopedRecordAdmin):
     ordering = ("-starts_at",)
     actions = ("cancel_sessions", "postpone_sessions", "mark_sessions_held", export_csv, export_xlsx)
     action_form = SessionActionForm
-    readonly_fields = ("clocks", "sequence", "created", "changed")
+    readonly_fields = ("clocks", "sequence", "created", "changed", "record_of_session")
+    record_of_session = session_record_display
     created = instant_display("created_at", description=_("created"))
     changed = instant_display("updated_at", description=_("last changed"))
 
@@ -107,6 +109,7 @@ class SessionAdmin(ScopedRecordAdmin):
         when = ["starts_at", "ends_at", "timezone"] + (["clocks"] if obj else [])
         return (
             (None, {"fields": ["committee", "number", "title", "title_en", "description", "description_en", "status"]}),
+            *([(_("Record of the session"), {"fields": ["record_of_session"]})] if obj else []),
             (_("When and where"), {"fields": [*when, "venue", "host_country", *(["reason"] if obj else [])]}),
             (_("Reminders"), {"fields": ["reminder_offsets"]}),
             (_("Record"), {"fields": ["sequence", "created", "changed"], "classes": ["collapse"]}),

@@ -1,13 +1,15 @@
 """Planning the next session from the last one: next number, the other host, the next free
-Monday, the same agenda, reviewed on the add page before anything is saved."""
+Monday, the same agenda and a follow-up of the open commitments, reviewed on the add page before
+anything is saved."""
 
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 from django.test import Client
 
-from meetings.models import AgendaItem, Session
+from meetings.models import AgendaItem, Commitment, Session
 from meetings.selectors import SessionProposal, session_next_proposal
 from tests.admin_forms import formset as inline_rows
 from tests.api import secretariat_of
@@ -183,3 +185,86 @@ def test_planning_after_a_session_one_cannot_change_proposes_nothing(history):
     assert page.status_code == 200
     assert page.context["adminform"].form.initial.get("number") is None
     assert stranger.get("/admin/meetings/session/add/?plan_after=99999999999999999999").status_code == 200
+
+
+def _commitment(session, *, text: str, text_en: str, responsible: str, due_on: date, status: str) -> Commitment:
+    return Commitment.objects.create(
+        committee=session.committee,
+        session=session,
+        key=uuid.uuid4(),
+        text=text,
+        text_en=text_en,
+        responsible=responsible,
+        due_on=due_on,
+        status=status,
+    )
+
+
+FOLLOW_UP = {
+    "title": "Seguimiento de compromisos",
+    "title_en": "Follow-up of commitments",
+    "description": "- Informe diario (Perú; plazo 2025-12-05)\n- Censo conjunto (ambas delegaciones; plazo 2026-01-10)",
+    "description_en": "- Daily report (Peru; due 2025-12-05)\n- Censo conjunto (both delegations; due 2026-01-10)",
+    "presenter": None,
+    "duration_minutes": 15,
+}
+
+
+@pytest.fixture
+def register(history):
+    """Commitments of the committee open, in progress, done and dropped, and one of another committee."""
+    _committee, first, _second, _presenter = history
+    _commitment(first, text="Censo conjunto", text_en="", responsible="both", due_on=date(2026, 1, 10), status="open")
+    _commitment(
+        first,
+        text="Informe diario",
+        text_en="Daily report",
+        responsible="PE",
+        due_on=date(2025, 12, 5),
+        status="in_progress",
+    )
+    _commitment(first, text="Mapa", text_en="Map", responsible="CL", due_on=date(2025, 12, 2), status="done")
+    _commitment(first, text="Puente", text_en="Bridge", responsible="CL", due_on=date(2025, 12, 3), status="dropped")
+    elsewhere = SessionFactory(committee=CommitteeFactory(country_a="CL", country_b="PE"), number=1)
+    _commitment(elsewhere, text="Ajeno", text_en="Other", responsible="CL", due_on=date(2025, 12, 4), status="open")
+    return history
+
+
+def test_proposal_carries_exactly_the_committees_open_commitments(register):
+    _committee, _first, second, _presenter = register
+    proposal = session_next_proposal(after=second, today=date(2025, 12, 3))
+    assert [row["title"] for row in proposal.agenda] == ["Opening", "Border report", "Seguimiento de compromisos"]
+    assert proposal.agenda[-1] == FOLLOW_UP
+
+
+def test_a_copied_follow_up_item_is_brought_up_to_date_not_repeated(register):
+    _committee, _first, second, _presenter = register
+    AgendaItemFactory(
+        session=second,
+        position=3,
+        title="Seguimiento de compromisos",
+        title_en="Follow-up of commitments",
+        description="- Mapa (Chile; plazo 2025-12-02)",
+        duration_minutes=20,
+    )
+    AgendaItem.objects.filter(session=second, position=1).update(position=4)  # the follow-up item is not last
+    proposal = session_next_proposal(after=second, today=date(2025, 12, 3))
+    assert [row["title"] for row in proposal.agenda] == ["Border report", "Opening", "Seguimiento de compromisos"]
+    assert proposal.agenda[-1] == {**FOLLOW_UP, "duration_minutes": 20}
+
+
+def test_nothing_open_is_nothing_to_follow_up(history):
+    _committee, first, second, _presenter = history
+    _commitment(first, text="Mapa", text_en="Map", responsible="CL", due_on=date(2025, 12, 2), status="done")
+    AgendaItemFactory(session=second, position=3, title="Seguimiento de compromisos", duration_minutes=10)
+    proposal = session_next_proposal(after=second, today=date(2025, 12, 3))
+    assert [row["title"] for row in proposal.agenda] == ["Opening", "Border report"]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_admin_proposes_the_follow_up_item_with_the_agenda(register, admin_client):
+    _committee, _first, second, _presenter = register
+    planned = admin_client.get(f"/admin/meetings/session/add/?plan_after={second.pk}")
+    agenda = planned.context["inline_admin_formsets"][0].formset
+    assert {key: agenda.forms[2].initial[key] for key in FOLLOW_UP} == FOLLOW_UP
+    assert agenda.forms[2].initial["position"] == 3

@@ -1,0 +1,52 @@
+"""The changes one delegation made that the other was told of (a session moved, a proposed or
+approved record changed): who, when, what (old → new) and why. A log its services write, read here."""
+
+from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from committees.access import Access, by_committee
+from committees.admin.base import ScopedLogAdmin
+from meetings.models import Change
+from tracker.admin.display import instant_display
+
+
+def changes_visible(*, access: Access, queryset):
+    """The committees whose secretariat one is (or all, for an administrator): a change of a
+    proposed record carries its text, which only they read before it is approved."""
+    return by_committee(access=access, queryset=queryset, path="session__committee", editable=True)
+
+
+@admin.register(Change)
+class ChangeAdmin(ScopedLogAdmin):
+    visible = changes_visible
+    editable = changes_visible
+
+    @staticmethod
+    def can_edit(access: Access, change: Change) -> bool:
+        return False
+
+    list_display = ("made", "session", "subject", "what", "reason", "made_by_name", "delegation")
+    list_filter = (("session__committee", admin.RelatedOnlyFieldListFilter), "subject")
+    list_select_related = ("session",)
+    search_fields = ("reason", "made_by_name", "session__title")
+    ordering = ("-made_at", "-pk")
+    fields = readonly_fields = ("made", "session", "subject", "what", "reason", "made_by_name", "delegation")
+    made = instant_display("made_at", description=_("when"))
+
+    @admin.display(description=_("old → new"))
+    def what(self, obj: Change) -> str:
+        return format_html_join(
+            "",
+            "<div>{}: {} → {}</div>",
+            ((row.get("field", ""), row.get("old", ""), row.get("new", "")) for row in obj.changes),
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,433 @@
+"""Records (actas) on the staff site. A held session's record is opened from the session's page,
+written as a draft by either secretariat (closing remarks, entries per agenda item, attendance),
+proposed, approved by each delegation for the revision its secretariat read, and corrected as a
+new version once approved. Every write is one call of `meetings.records.services`; a refusal of
+the service is shown on the page it came from."""
+
+from weakref import WeakKeyDictionary
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from django_countries import countries
+
+from committees.access import Access, access_for, by_committee, delegation_acting, drafts_readable
+from committees.admin.base import ScopedInlineMixin, ScopedRecordAdmin
+from meetings.choices import SessionStatus
+from meetings.models import Record, RecordApproval, RecordAttendance, RecordEntry, Session
+from meetings.records.choices import BOTH_DELEGATIONS, RecordState
+from meetings.records.content import content_differences
+from meetings.records.models import REASON_LIMIT
+from meetings.records.rules import entry_problems, responsible_choices
+from meetings.records.services import record_approve, record_correct, record_propose, record_save, record_start
+from tracker.forms import RuleCheckedModelForm, ServiceFormSet
+from tracker.timezones import format_for_staff
+
+PDF_LANGUAGES = ("es", "en")
+
+
+class ServiceRefused(Exception):
+    """A service refused what a change page submitted; its errors are kept for the page's second pass."""
+
+
+# The refusal of each request's save, by field: the page is drawn again with them as form errors.
+_refusals: "WeakKeyDictionary[HttpRequest, dict[str, list[str]]]" = WeakKeyDictionary()
+
+
+class FormErrorsFromService:
+    """A change page whose save is a service call (`service_call`, from the admin's save hooks)
+    shows the service's refusal as errors of its form, on the fields they name, instead of a
+    server error. The refused write is rolled back whole; the page is then validated once more
+    with those errors, which draws it again with what was submitted."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def service_call(self, request, call) -> None:
+        try:
+            call()
+        except ValidationError as exc:
+            _refusals[request] = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+            raise ServiceRefused from exc
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = _refusals.get(request)
+        if not refusal:
+            return form
+
+        class RefusedForm(form):
+            def clean(self) -> dict:
+                cleaned = super().clean()
+                for field, problems in refusal.items():
+                    for problem in problems:
+                        self.add_error(field if field in self.fields else None, problem)
+                return cleaned
+
+        RefusedForm.__name__ = form.__name__
+        return RefusedForm
+
+
+def records_visible(*, access: Access, queryset):
+    return by_committee(access=access, queryset=queryset, path="session__committee")
+
+
+def records_editable(*, access: Access, queryset):
+    return by_committee(access=access, queryset=queryset, path="session__committee", editable=True)
+
+
+def record_editable(access: Access, record: Record) -> bool:
+    """The record's text may be changed here: by the committee's secretariats, until approved."""
+    return access.edits_committee(record.session.committee_id) and record.state != RecordState.APPROVED
+
+
+def delegation_label(code: str) -> str:
+    return str(_("Both delegations")) if code == BOTH_DELEGATIONS else str(countries.name(code) or code)
+
+
+class RecordForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("reason for the change"),
+        required=False,
+        max_length=REASON_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("Required to change a proposed record: its approvals are void and the other delegation is told."),
+    )
+
+    class Meta:
+        model = Record
+        fields = ("closing_remarks", "closing_remarks_en")
+
+
+class EntryForm(RuleCheckedModelForm):
+    responsible = forms.ChoiceField(label=_("responsible delegation"), required=False)
+
+    class Meta:
+        model = RecordEntry
+        fields = ("agenda_item", "kind", "text", "text_en", "responsible", "person", "due_on")
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+            "text_en": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+        }
+
+    def __init__(self, *args, session: Session, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.fields["responsible"].choices = [
+            ("", "---------"),
+            *((code, delegation_label(code)) for code in responsible_choices(session)),
+        ]
+        if "agenda_item" in self.fields:
+            self.fields["agenda_item"].queryset = session.agenda_items.order_by("position")
+
+    def rule_errors(self, candidate) -> dict[str, list[str]]:
+        return entry_problems(session=self.session, entry=candidate)
+
+
+class AttendanceForm(forms.ModelForm):
+    class Meta:
+        model = RecordAttendance
+        fields = ("person", "delegation", "capacity", "present")
+
+    def __init__(self, *args, session: Session, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["delegation"].choices = [(code, delegation_label(code)) for code in session.committee.countries]
+
+
+class RecordRowsFormSet(ServiceFormSet):
+    """The rows of the record on the page, handed whole to `record_save` with the record."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "session": self.instance.session}
+
+    def rows(self) -> list:
+        return self.record_changes()[1]
+
+
+class _RecordRowsInline(ScopedInlineMixin, admin.TabularInline):
+    formset = RecordRowsFormSet
+    extra = 0
+    autocomplete_fields = ("person",)
+
+    @staticmethod
+    def visible(*, access: Access, queryset):
+        return by_committee(access=access, queryset=queryset, path="record__session__committee")
+
+    def _writes(self, request, obj) -> bool:
+        return obj is None or record_editable(access_for(request.user), obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and self._writes(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._writes(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self._writes(request, obj)
+
+
+class EntryInline(_RecordRowsInline):
+    model = RecordEntry
+    form = EntryForm
+    extra = 1
+    ordering = ("position", "pk")
+    verbose_name_plural = _("decisions, commitments and notes")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agenda_item", "person")
+
+
+class AttendanceInline(_RecordRowsInline):
+    model = RecordAttendance
+    form = AttendanceForm
+    ordering = ("delegation", "person__full_name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+
+@admin.register(Record)
+class RecordAdmin(FormErrorsFromService, ScopedRecordAdmin):
+    visible = records_visible
+    editable = records_editable
+    can_edit = staticmethod(record_editable)
+
+    form = RecordForm
+    inlines = (EntryInline, AttendanceInline)
+    list_display = ("session", "committee_slug", "state", "version", "approvals_given")
+    list_filter = (("session__committee", admin.RelatedOnlyFieldListFilter), "state")
+    list_select_related = ("session__committee",)
+    ordering = ("-session__starts_at", "pk")
+    readonly_fields = ("session", "state", "version", "revision", "correction_reason")
+
+    def get_queryset(self, request):
+        current = RecordApproval.objects.filter(voided_at__isnull=True).order_by("delegation")
+        queryset = super().get_queryset(request).select_related("session__committee")
+        return queryset.prefetch_related(Prefetch("approvals", queryset=current, to_attr="approvals_valid"))
+
+    def _reads_text(self, request, obj: Record) -> bool:
+        access = access_for(request.user)
+        return obj.state == RecordState.APPROVED or drafts_readable(
+            access=access, committee_id=obj.session.committee_id
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(None, {"fields": list(self.readonly_fields)})]
+        if obj is not None and self._reads_text(request, obj):
+            fieldsets.append((_("Closing remarks"), {"fields": ["closing_remarks", "closing_remarks_en"]}))
+        if obj is not None and obj.state == RecordState.PROPOSED and self.has_change_permission(request, obj):
+            fieldsets.append((_("Why it changes"), {"fields": ["reason"]}))
+        return fieldsets
+
+    def get_inline_instances(self, request, obj=None):
+        return super().get_inline_instances(request, obj) if obj and self._reads_text(request, obj) else []
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a record is opened from its held session's page (record_start)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Nothing yet: the record and its rows are one service call, in save_related."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        rows = {formset.model: formset.rows() for formset in formsets}
+        self.service_call(
+            request,
+            lambda: record_save(
+                record=form.instance,
+                access=access_for(request.user),
+                user=request.user,
+                entries=rows.get(RecordEntry),
+                attendance=rows.get(RecordAttendance),
+                reason=form.cleaned_data.get("reason", ""),
+            ),
+        )
+
+    @admin.display(description=_("committee"), ordering="session__committee__slug")
+    def committee_slug(self, obj: Record) -> str:
+        return obj.session.committee.slug
+
+    @admin.display(description=_("approvals"))
+    def approvals_given(self, obj: Record) -> str:
+        given = [a.delegation.code for a in obj.approvals_valid if a.revision == obj.revision]
+        return ", ".join(given) or self.get_empty_value_display()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(self._workflow_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _workflow_context(self, request, record: Record) -> dict:
+        access = access_for(request.user)
+        committee_id = record.session.committee_id
+        acting = delegation_acting(access=access, committee_id=committee_id)
+        given = {a.delegation.code for a in record.approvals_valid if a.revision == record.revision}
+        approve_as = acting if record.state == RecordState.PROPOSED and acting not in given else None
+        approvals = record.approvals.order_by("approved_at", "pk")
+        versions = list(record.versions.order_by("number").values("number", "revision", "approved_at", "reason"))
+        return {
+            "record_approvals": [
+                (a, format_for_staff(a.approved_at), a.voided_at and format_for_staff(a.voided_at)) for a in approvals
+            ],
+            "record_versions": [(v, format_for_staff(v["approved_at"]), PDF_LANGUAGES) for v in versions],
+            "record_can_propose": record.state == RecordState.DRAFT and access.edits_committee(committee_id),
+            "record_approve_as": approve_as,
+            "record_approve_label": approve_as and delegation_label(approve_as),
+            "record_can_correct": record.state == RecordState.APPROVED and access.edits_committee(committee_id),
+        }
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("start/<int:session_id>/", wrap(self.start_view), name="meetings_record_start"),
+            path("<int:object_id>/propose/", wrap(require_POST(self.propose_view)), name="meetings_record_propose"),
+            path("<int:object_id>/approve/", wrap(require_POST(self.approve_view)), name="meetings_record_approve"),
+            path("<int:object_id>/correct/", wrap(self.correct_view), name="meetings_record_correct"),
+            path("<int:object_id>/versions/<int:number>/", wrap(self.version_view), name="meetings_record_version"),
+            path(
+                "<int:object_id>/versions/<int:number>/<str:language>.pdf",
+                wrap(self.version_pdf_view),
+                name="meetings_record_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _record(self, request, object_id) -> Record:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return self.get_object(request, str(object_id))
+
+    def _act(self, request, call, done) -> None:
+        try:
+            call()
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+
+    def propose_view(self, request, object_id):
+        record = self._record(request, object_id)
+        access = access_for(request.user)
+        self._act(
+            request,
+            lambda: record_propose(record=record, access=access, user=request.user),
+            _("The record is proposed: each delegation's secretariat may now approve it."),
+        )
+        return redirect("admin:meetings_record_change", record.pk)
+
+    def approve_view(self, request, object_id):
+        record = self._record(request, object_id)
+        revision = request.POST.get("revision", "")
+        # A page that did not say which revision it showed approves nothing: revision 0 never matches.
+        revision = int(revision) if revision.isdigit() and len(revision) < 10 else 0
+        access = access_for(request.user)
+        self._act(
+            request,
+            lambda: record_approve(record=record, revision=revision, access=access, user=request.user),
+            _("Your delegation's approval is recorded."),
+        )
+        return redirect("admin:meetings_record_change", record.pk)
+
+    def correct_view(self, request, object_id):
+        record = self._record(request, object_id)
+        form = CorrectionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                record_correct(
+                    record=record,
+                    reason=form.cleaned_data["reason"],
+                    access=access_for(request.user),
+                    user=request.user,
+                )
+            except ValidationError as exc:
+                if "reason" not in getattr(exc, "error_dict", {}):
+                    self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+                    return redirect("admin:meetings_record_change", record.pk)
+                form.add_error("reason", exc.error_dict["reason"])
+            else:
+                self.message_user(request, _("A correction is open as a draft of the next version."), messages.SUCCESS)
+                return redirect("admin:meetings_record_change", record.pk)
+        return self._page(request, "correct", record, form=form, title=_("Correct the approved record"))
+
+    def start_view(self, request, session_id):
+        access = access_for(request.user)
+        session = get_object_or_404(
+            by_committee(access=access, queryset=Session.objects.all(), editable=True), pk=session_id
+        )
+        existing = Record.objects.filter(session=session).first()
+        if existing is not None:
+            return redirect("admin:meetings_record_change", existing.pk)
+        if request.method != "POST":
+            return self._page(request, "start", None, session=session, title=_("Open the record"))
+        try:
+            record = record_start(session=session, access=access)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return redirect("admin:meetings_session_change", session.pk)
+        return redirect("admin:meetings_record_change", record.pk)
+
+    def version_view(self, request, object_id, number):
+        record = self._record(request, object_id)
+        version = get_object_or_404(record.versions, number=number)
+        previous = record.versions.filter(number__lt=number).order_by("-number").first()
+        differences = content_differences(previous.content, version.content) if previous else []
+        return self._page(
+            request,
+            "version",
+            record,
+            version=version,
+            approved_at=format_for_staff(version.approved_at),
+            previous=previous,
+            differences=differences,
+            languages=PDF_LANGUAGES,
+            title=_("Version %(number)d of the record") % {"number": number},
+        )
+
+    def version_pdf_view(self, request, object_id, number, language):
+        record = self._record(request, object_id)
+        if language not in PDF_LANGUAGES:
+            raise Http404
+        version = get_object_or_404(record.versions, number=number)
+        from meetings.records.downloads import record_pdf_response
+
+        return record_pdf_response(version=version, language=language)
+
+    def _page(self, request, name: str, record: Record | None, **context):
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "original": record, **context}
+        return TemplateResponse(request, f"admin/meetings/record/{name}.html", context)
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason for the correction"),
+        required=False,
+        max_length=REASON_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("The approved version stays as it is; the other delegation is told why."),
+    )
+
+
+@admin.display(description=_("record of the session"))
+def session_record_display(model_admin, session: Session) -> str:
+    """The session's record, or the way to open it once the session is held (its session's page)."""
+    record = Record.objects.filter(session=session).first()
+    if record is not None:
+        label = _("%(state)s, version %(version)d") % {"state": record.get_state_display(), "version": record.version}
+        return format_html('<a href="{}">{}</a>', reverse("admin:meetings_record_change", args=[record.pk]), label)
+    if session.status == SessionStatus.HELD:
+        url = reverse("admin:meetings_record_start", args=[session.pk])
+        return format_html('<a href="{}" class="addlink">{}</a>', url, _("Open the record"))
+    return _("A record is kept once the session is held.")

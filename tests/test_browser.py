@@ -372,3 +372,119 @@ def test_staff_read_every_time_of_the_reminder_log_and_a_sessions_history_with_i
     assert unzoned_times(history) == (2 + 2 * 2 * 3, [])
     # The version's date; start and end on three clocks; created and changed.
     assert unzoned_times(version) == (1 + 2 * 3 + 2, [])
+
+
+def test_chile_proposes_a_record_peru_approves_it_and_the_public_page_shows_it(live_server, browser_settings):
+    from datetime import UTC, datetime
+
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    from committees.access import access_for
+    from meetings.models import Record, RecordEntry
+    from meetings.records.services import record_save, record_start
+    from tests.api import secretariat_of
+
+    committee = CommitteeFactory(slug="chile-peru", country_a="CL", country_b="PE", schedule_published=True)
+    for delegation, name in (("CL", "Alberto van Klaveren"), ("PE", "Hugo de Zela")):
+        MembershipFactory(
+            committee=committee,
+            delegation=delegation,
+            role="co_chair",
+            person__full_name=name,
+            person__country=delegation,
+        )
+    session = SessionFactory(
+        committee=committee, number=1, status="held", starts_at=datetime(2025, 12, 1, 13, 0, tzinfo=UTC)
+    )
+    item = AgendaItemFactory(
+        session=session, position=1, title="Corredor humanitario", title_en="Humanitarian corridor"
+    )
+    users = {}
+    for delegation in ("CL", "PE"):
+        user = secretariat_of(committee, delegation)
+        user.set_password(PASSWORD)
+        user.save()
+        users[delegation] = (user, TOTPDevice.objects.create(user=user, name="phone", confirmed=True))
+    chile = access_for(users["CL"][0])
+    record = record_start(session=session, access=chile)
+    record_save(
+        record=record,
+        access=chile,
+        user=users["CL"][0],
+        entries=[
+            RecordEntry(
+                agenda_item=item,
+                kind="decision",
+                text="Se abre un corredor humanitario por Chacalluta.",
+                text_en="A humanitarian corridor opens through Chacalluta.",
+            )
+        ],
+    )
+    change_page = f"/admin/meetings/record/{record.pk}/change/"
+
+    with sync_playwright() as playwright:
+        browser = Browser(playwright, live_server.url)
+        page = browser.page
+        try:
+            user, device = users["CL"]
+            browser.sign_in_to_admin(username=user.username, device=device, screenshot="40-chile-login")
+            browser.visit(change_page, screenshot="41-record-draft")
+            assert page.locator("input[name=approve]").count() == 0  # nothing to approve in a draft
+            page.click("input[name=propose]")
+            page.wait_for_selector(".messagelist .success")
+            browser.settle(ready="#record-approvals", screenshot="42-record-proposed")
+            assert page.locator("input[name=propose]").count() == 0
+            page.click("input[name=approve]")
+            page.wait_for_selector(".messagelist .success")
+            browser.settle(ready="#record-approvals", screenshot="43-approved-by-chile")
+            assert page.locator("tr.record-approval").count() == 1
+            chile_problems = list(browser.problems)
+        finally:
+            browser.browser.close()
+
+        # Approved by one side only: the public page still shows nothing of it.
+        public = Browser(playwright, live_server.url)
+        try:
+            public.visit(f"/schedule/sessions/{session.pk}/", screenshot="44-public-before", ready="main")
+            before = public.page.inner_text("main")
+        finally:
+            public.browser.close()
+
+        browser = Browser(playwright, live_server.url)
+        page = browser.page
+        try:
+            user, device = users["PE"]
+            browser.sign_in_to_admin(username=user.username, device=device, screenshot="45-peru-login")
+            browser.visit(change_page, screenshot="46-record-awaiting-peru")
+            page.click("input[name=approve]")
+            page.wait_for_selector(".messagelist .success")
+            browser.settle(ready="#record-versions", screenshot="47-record-approved")
+            assert page.locator("tr.record-version").count() == 1
+            peru_problems = list(browser.problems)
+        finally:
+            browser.browser.close()
+
+        public = Browser(playwright, live_server.url, accept_downloads=True)
+        page = public.page
+        try:
+            public.visit(f"/schedule/sessions/{session.pk}/", screenshot="48-public-after", ready="main")
+            after = page.inner_text("main")
+            with page.expect_download() as download_info:
+                page.get_by_role("link", name="Record in Spanish (PDF)").click()
+            download = download_info.value
+            pdf_path = ARTIFACTS / download.suggested_filename
+            download.save_as(pdf_path)
+            public_problems = list(public.problems)
+        finally:
+            public.browser.close()
+
+    assert (chile_problems, peru_problems, public_problems) == ([], [], [])
+    # The browser reads English: the page shows the English text, the Spanish PDF the Spanish.
+    assert "A humanitarian corridor opens" not in before
+    assert "A humanitarian corridor opens through Chacalluta." in after
+    assert Record.objects.get().state == "approved"
+    assert download.suggested_filename == "chile-peru-session-1-record-v1-es.pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf_path).pages)
+    assert "Se abre un corredor humanitario por Chacalluta." in text
+    assert "Alberto van Klaveren" in text and "Hugo de Zela" in text

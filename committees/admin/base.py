@@ -5,17 +5,20 @@
 - `ScopedRecordAdmin`: a `RecordAdmin` that lists, opens and saves only the rows its user may,
   answers 404 for the others, and refuses a change that would move a row out of their reach
   (`ScopedAdminMixin`); `ScopedLogAdmin`: the same scope for a log its services write.
-- `ScopedInlineMixin`: the same for an inline."""
+- `ScopedInlineMixin`: the same for an inline.
+- `FormErrorsFromService`: a change page whose save is one service call shows the service's
+  refusal as errors of its form."""
 
 import logging
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
 from django.db.models import QuerySet
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from committees.access import Access, access_for, committees_editable, people_visible
@@ -178,3 +181,48 @@ class ScopedInlineMixin(_ChoicesByAccess):
 
         ScopedFormSet.__name__ = formset.__name__
         return ScopedFormSet
+
+
+class ServiceRefused(Exception):
+    """A service refused what a change page submitted; its errors are kept for the page's second pass."""
+
+
+# The refusal of each request's save, by field: the page is drawn again with them as form errors.
+_refusals: "WeakKeyDictionary[HttpRequest, dict[str, list[str]]]" = WeakKeyDictionary()
+
+
+class FormErrorsFromService:
+    """A change page whose save is a service call (`service_call`, from the admin's save hooks)
+    shows the service's refusal as errors of its form, on the fields they name, instead of a
+    server error. The refused write is rolled back whole; the page is then validated once more
+    with those errors, which draws it again with what was submitted."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def service_call(self, request, call) -> None:
+        try:
+            call()
+        except ValidationError as exc:
+            _refusals[request] = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+            raise ServiceRefused from exc
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = _refusals.get(request)
+        if not refusal:
+            return form
+
+        class RefusedForm(form):
+            def clean(self) -> dict:
+                cleaned = super().clean()
+                for field, problems in refusal.items():
+                    for problem in problems:
+                        self.add_error(field if field in self.fields else None, problem)
+                return cleaned
+
+        RefusedForm.__name__ = form.__name__
+        return RefusedForm

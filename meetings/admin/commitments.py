@@ -10,10 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from committees.access import Access, access_for, by_committee
-from committees.admin.base import ScopedInlineMixin, ScopedRecordAdmin
-from meetings.admin.records import FormErrorsFromService, delegation_label
+from committees.admin.base import FormErrorsFromService, ScopedInlineMixin, ScopedRecordAdmin
 from meetings.models import Commitment, CommitmentUpdate
-from meetings.records.choices import OPEN_COMMITMENT_STATUSES
+from meetings.records.choices import OPEN_COMMITMENT_STATUSES, delegation_name
 from meetings.records.commitments import commitment_editable, commitment_status_set
 from tracker.admin.display import instant_display
 
@@ -38,7 +37,7 @@ class ResponsibleFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         codes = model_admin.get_queryset(request).order_by("responsible").values_list("responsible", flat=True)
-        return [(code, delegation_label(code)) for code in dict.fromkeys(codes)]
+        return [(code, delegation_name(code)) for code in dict.fromkeys(codes)]
 
     def queryset(self, request, queryset):
         return queryset.filter(responsible=self.value()) if self.value() else queryset
@@ -166,7 +165,7 @@ class CommitmentAdmin(FormErrorsFromService, ScopedRecordAdmin):
 
     @admin.display(description=_("responsible delegation"), ordering="responsible")
     def responsible_shown(self, obj: Commitment) -> str:
-        return delegation_label(obj.responsible)
+        return delegation_name(obj.responsible)
 
     @admin.display(description=_("status"))
     def current_status(self, obj: Commitment) -> str:

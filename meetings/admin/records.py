@@ -4,79 +4,26 @@ proposed, approved by each delegation for the revision its secretariat read, and
 new version once approved. Every write is one call of `meetings.records.services`; a refusal of
 the service is shown on the page it came from."""
 
-from weakref import WeakKeyDictionary
-
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
-from django_countries import countries
 
 from committees.access import Access, access_for, by_committee, delegation_acting, drafts_readable
-from committees.admin.base import ScopedInlineMixin, ScopedRecordAdmin
+from committees.admin.base import FormErrorsFromService, ScopedRecordAdmin
+from meetings.admin.record_forms import AttendanceInline, CorrectionForm, EntryInline, RecordForm, record_editable
 from meetings.choices import SessionStatus
 from meetings.models import Record, RecordApproval, RecordAttendance, RecordEntry, Session
-from meetings.records.choices import BOTH_DELEGATIONS, RecordState
+from meetings.records.choices import RECORD_LANGUAGES, RecordState, delegation_name
 from meetings.records.content import content_differences
-from meetings.records.models import REASON_LIMIT
-from meetings.records.rules import entry_problems, responsible_choices
 from meetings.records.services import record_approve, record_correct, record_propose, record_save, record_start
-from tracker.forms import RuleCheckedModelForm, ServiceFormSet
 from tracker.timezones import format_for_staff
-
-PDF_LANGUAGES = ("es", "en")
-
-
-class ServiceRefused(Exception):
-    """A service refused what a change page submitted; its errors are kept for the page's second pass."""
-
-
-# The refusal of each request's save, by field: the page is drawn again with them as form errors.
-_refusals: "WeakKeyDictionary[HttpRequest, dict[str, list[str]]]" = WeakKeyDictionary()
-
-
-class FormErrorsFromService:
-    """A change page whose save is a service call (`service_call`, from the admin's save hooks)
-    shows the service's refusal as errors of its form, on the fields they name, instead of a
-    server error. The refused write is rolled back whole; the page is then validated once more
-    with those errors, which draws it again with what was submitted."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def service_call(self, request, call) -> None:
-        try:
-            call()
-        except ValidationError as exc:
-            _refusals[request] = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-            raise ServiceRefused from exc
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        refusal = _refusals.get(request)
-        if not refusal:
-            return form
-
-        class RefusedForm(form):
-            def clean(self) -> dict:
-                cleaned = super().clean()
-                for field, problems in refusal.items():
-                    for problem in problems:
-                        self.add_error(field if field in self.fields else None, problem)
-                return cleaned
-
-        RefusedForm.__name__ = form.__name__
-        return RefusedForm
 
 
 def records_visible(*, access: Access, queryset):
@@ -85,116 +32,6 @@ def records_visible(*, access: Access, queryset):
 
 def records_editable(*, access: Access, queryset):
     return by_committee(access=access, queryset=queryset, path="session__committee", editable=True)
-
-
-def record_editable(access: Access, record: Record) -> bool:
-    """The record's text may be changed here: by the committee's secretariats, until approved."""
-    return access.edits_committee(record.session.committee_id) and record.state != RecordState.APPROVED
-
-
-def delegation_label(code: str) -> str:
-    return str(_("Both delegations")) if code == BOTH_DELEGATIONS else str(countries.name(code) or code)
-
-
-class RecordForm(forms.ModelForm):
-    reason = forms.CharField(
-        label=_("reason for the change"),
-        required=False,
-        max_length=REASON_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text=_("Required to change a proposed record: its approvals are void and the other delegation is told."),
-    )
-
-    class Meta:
-        model = Record
-        fields = ("closing_remarks", "closing_remarks_en")
-
-
-class EntryForm(RuleCheckedModelForm):
-    responsible = forms.ChoiceField(label=_("responsible delegation"), required=False)
-
-    class Meta:
-        model = RecordEntry
-        fields = ("agenda_item", "kind", "text", "text_en", "responsible", "person", "due_on")
-        widgets = {
-            "text": forms.Textarea(attrs={"rows": 2, "cols": 30}),
-            "text_en": forms.Textarea(attrs={"rows": 2, "cols": 30}),
-        }
-
-    def __init__(self, *args, session: Session, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.session = session
-        self.fields["responsible"].choices = [
-            ("", "---------"),
-            *((code, delegation_label(code)) for code in responsible_choices(session)),
-        ]
-        if "agenda_item" in self.fields:
-            self.fields["agenda_item"].queryset = session.agenda_items.order_by("position")
-
-    def rule_errors(self, candidate) -> dict[str, list[str]]:
-        return entry_problems(session=self.session, entry=candidate)
-
-
-class AttendanceForm(forms.ModelForm):
-    class Meta:
-        model = RecordAttendance
-        fields = ("person", "delegation", "capacity", "present")
-
-    def __init__(self, *args, session: Session, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["delegation"].choices = [(code, delegation_label(code)) for code in session.committee.countries]
-
-
-class RecordRowsFormSet(ServiceFormSet):
-    """The rows of the record on the page, handed whole to `record_save` with the record."""
-
-    def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "session": self.instance.session}
-
-    def rows(self) -> list:
-        return self.record_changes()[1]
-
-
-class _RecordRowsInline(ScopedInlineMixin, admin.TabularInline):
-    formset = RecordRowsFormSet
-    extra = 0
-    autocomplete_fields = ("person",)
-
-    @staticmethod
-    def visible(*, access: Access, queryset):
-        return by_committee(access=access, queryset=queryset, path="record__session__committee")
-
-    def _writes(self, request, obj) -> bool:
-        return obj is None or record_editable(access_for(request.user), obj)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return super().has_add_permission(request, obj) and self._writes(request, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and self._writes(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and self._writes(request, obj)
-
-
-class EntryInline(_RecordRowsInline):
-    model = RecordEntry
-    form = EntryForm
-    extra = 1
-    ordering = ("position", "pk")
-    verbose_name_plural = _("decisions, commitments and notes")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("agenda_item", "person")
-
-
-class AttendanceInline(_RecordRowsInline):
-    model = RecordAttendance
-    form = AttendanceForm
-    ordering = ("delegation", "person__full_name")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person")
 
 
 @admin.register(Record)
@@ -282,10 +119,10 @@ class RecordAdmin(FormErrorsFromService, ScopedRecordAdmin):
             "record_approvals": [
                 (a, format_for_staff(a.approved_at), a.voided_at and format_for_staff(a.voided_at)) for a in approvals
             ],
-            "record_versions": [(v, format_for_staff(v["approved_at"]), PDF_LANGUAGES) for v in versions],
+            "record_versions": [(v, format_for_staff(v["approved_at"]), RECORD_LANGUAGES) for v in versions],
             "record_can_propose": record.state == RecordState.DRAFT and access.edits_committee(committee_id),
             "record_approve_as": approve_as,
-            "record_approve_label": approve_as and delegation_label(approve_as),
+            "record_approve_label": approve_as and delegation_name(approve_as),
             "record_can_correct": record.state == RecordState.APPROVED and access.edits_committee(committee_id),
         }
 
@@ -392,13 +229,13 @@ class RecordAdmin(FormErrorsFromService, ScopedRecordAdmin):
             approved_at=format_for_staff(version.approved_at),
             previous=previous,
             differences=differences,
-            languages=PDF_LANGUAGES,
+            languages=RECORD_LANGUAGES,
             title=_("Version %(number)d of the record") % {"number": number},
         )
 
     def version_pdf_view(self, request, object_id, number, language):
         record = self._record(request, object_id)
-        if language not in PDF_LANGUAGES:
+        if language not in RECORD_LANGUAGES:
             raise Http404
         version = get_object_or_404(record.versions, number=number)
         from meetings.records.downloads import record_pdf_response
@@ -408,16 +245,6 @@ class RecordAdmin(FormErrorsFromService, ScopedRecordAdmin):
     def _page(self, request, name: str, record: Record | None, **context):
         context = {**self.admin_site.each_context(request), "opts": self.opts, "original": record, **context}
         return TemplateResponse(request, f"admin/meetings/record/{name}.html", context)
-
-
-class CorrectionForm(forms.Form):
-    reason = forms.CharField(
-        label=_("reason for the correction"),
-        required=False,
-        max_length=REASON_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text=_("The approved version stays as it is; the other delegation is told why."),
-    )
 
 
 @admin.display(description=_("record of the session"))

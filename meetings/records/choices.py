@@ -1,5 +1,7 @@
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 
 class RecordState(models.TextChoices):
@@ -27,3 +29,12 @@ OPEN_COMMITMENT_STATUSES = (CommitmentStatus.OPEN, CommitmentStatus.IN_PROGRESS)
 
 # The responsible delegation of a commitment: one of the committee's two countries, or both.
 BOTH_DELEGATIONS = "both"
+
+
+# The languages a record is written and printed in.
+RECORD_LANGUAGES = ("es", "en")
+
+
+def delegation_name(code: str) -> str:
+    """A delegation as a reader says it, in the active language: the country, or both delegations."""
+    return gettext("Both delegations") if code == BOTH_DELEGATIONS else str(countries.name(code) or code)

@@ -16,7 +16,7 @@ from meetings.calendars import session_page_url
 from meetings.choices import ReminderKind, SessionStatus
 from meetings.mail import one_line, recipient, sender
 from meetings.models import Reminder
-from meetings.records.choices import BOTH_DELEGATIONS
+from meetings.records.choices import delegation_name
 from tracker.timezones import capital_clocks, format_in_zone
 
 _SUBJECTS = {
@@ -36,10 +36,6 @@ _FIELD_LABELS = {
     "attendance": gettext_lazy("Attendance"),
     "closing": gettext_lazy("Closing remarks"),
 }
-
-
-def delegation_name(code: str) -> str:
-    return _("both delegations") if code == BOTH_DELEGATIONS else str(countries.name(code) or code)
 
 
 def _value(field: str, value: str | None, zone: str) -> str:

@@ -18,7 +18,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
-from django_countries import countries
 
 from committees.access import Access, access_for
 from committees.models import Committee
@@ -33,20 +32,15 @@ from meetings.pages import (
 from meetings.records.choices import (
     BOTH_DELEGATIONS,
     OPEN_COMMITMENT_STATUSES,
+    RECORD_LANGUAGES,
     CommitmentStatus,
     EntryKind,
     RecordState,
+    delegation_name,
 )
 from meetings.records.content import record_prefetch
 from meetings.selectors import sessions_with_agenda
 from tracker.timezones import to_zone
-
-RECORD_LANGUAGES = ("es", "en")
-
-
-def delegation_name(code: str) -> str:
-    """A responsible delegation as the reader says it: the country, or both delegations."""
-    return str(_("Both delegations")) if code == BOTH_DELEGATIONS else countries.name(code)
 
 
 def _day(moment: datetime, zone_name: str) -> str:

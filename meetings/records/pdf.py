@@ -18,10 +18,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import reportlab
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_countries.fields import Country
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -31,7 +29,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table
 
 from meetings.models import RecordVersion
-from meetings.records.choices import BOTH_DELEGATIONS, EntryKind
+from meetings.records.choices import RECORD_LANGUAGES, EntryKind, delegation_name
 from tracker.bilingual import text_for_reader
 from tracker.timezones import Clock, capital_clocks, format_in_zone, to_zone
 
@@ -97,13 +95,9 @@ def _p(text: str, style: str = "body", *, bold: str = "") -> Paragraph:
     return Paragraph(label + _markup(text), _STYLES[style])
 
 
-def _delegation(code: str) -> str:
-    return _("Both delegations") if code == BOTH_DELEGATIONS else str(Country(code=code).name)
-
-
 def _responsible(entry: dict) -> str:
     """`Perú — Ana Pérez`: a commitment's delegation (or both) and person."""
-    return " — ".join(filter(None, [_delegation(entry["responsible"]), entry["person"]]))
+    return " — ".join(filter(None, [delegation_name(entry["responsible"]), entry["person"]]))
 
 
 def _heading(content: dict, *, committee: str, title: str) -> list:
@@ -123,7 +117,7 @@ def _attendance(content: dict) -> list:
     flow = [_p(_("Attendance"), "heading")]
     for code, rows in groupby(content["attendance"], key=lambda row: row["delegation"]):
         rows = list(rows)
-        flow.append(_p(_delegation(code), "subheading"))
+        flow.append(_p(delegation_name(code), "subheading"))
         flow += [
             _p(" — ".join(filter(None, [r["name"], r["capacity"] or r["position"]]))) for r in rows if r["present"]
         ]
@@ -192,7 +186,7 @@ def _signatures(chairs: list[dict]) -> Table:
             [
                 _p(chair["name"], "subheading"),
                 _p(chair["position"]),
-                _p(_("Co-chair for %(country)s") % {"country": _delegation(chair["delegation"])}),
+                _p(_("Co-chair for %(country)s") % {"country": delegation_name(chair["delegation"])}),
             ]
             for chair in pair
         ]
@@ -236,8 +230,8 @@ class _RecordDocument(SimpleDocTemplate):
 
 def record_pdf(*, version: RecordVersion, language: str) -> bytes:
     """The approved version as a PDF in `language` ("es" or "en"; ValueError for another)."""
-    if language not in dict(settings.LANGUAGES):
-        raise ValueError(f"No record PDF in {language!r}: choose one of {', '.join(dict(settings.LANGUAGES))}.")
+    if language not in RECORD_LANGUAGES:
+        raise ValueError(f"No record PDF in {language!r}: choose one of {', '.join(RECORD_LANGUAGES)}.")
     content = version.content
     with translation.override(language), _BUILDING:
         _glyphs()

@@ -240,5 +240,13 @@ def test_a_move_by_one_side_is_mailed_to_the_other_with_the_reason(world, smtp, 
     mails = [m for m in smtp.messages[before:] if m["To"].addresses[0].addr_spec == officers["pe_secretary"].email]
     assert len(mails) == 1
     body = mails[0].get_body(("plain",)).get_content()
-    assert "Motivo: El canciller viaja el lunes" in body
-    assert "Empieza: 2030-01-07 08:00 UTC-05:00 (America/Lima) → 2030-01-08 09:00 UTC-05:00 (America/Lima)" in body
+    lines = body.splitlines()
+    assert "Motivo: El canciller viaja el lunes" in lines
+    changed = lines.index("Qué cambió:")
+    # On the reader's clock (Santiago), then on the capital's that is not theirs.
+    assert lines[changed + 1 : changed + 5] == [
+        "Comienza: 2030-01-07 10:00 UTC-03:00 (America/Santiago) → 2030-01-08 11:00 UTC-03:00 (America/Santiago)",
+        "Comienza, Lima: 2030-01-07 08:00 UTC-05:00 (America/Lima) → 2030-01-08 09:00 UTC-05:00 (America/Lima)",
+        "Termina: 2030-01-07 12:00 UTC-03:00 (America/Santiago) → 2030-01-08 13:00 UTC-03:00 (America/Santiago)",
+        "Termina, Lima: 2030-01-07 10:00 UTC-05:00 (America/Lima) → 2030-01-08 11:00 UTC-05:00 (America/Lima)",
+    ]

@@ -342,7 +342,7 @@ def test_record_pdf_other_language_refused(approved: Approved, language) -> None
     with pytest.raises(ValueError) as refused:
         record_pdf(version=approved.version, language=language)
 
-    assert str(refused.value) == f"No record PDF in {language!r}: choose one of en, es."
+    assert str(refused.value) == f"No record PDF in {language!r}: choose one of es, en."
     with pytest.raises(ValueError):
         record_pdf_response(version=approved.version, language=language)
 

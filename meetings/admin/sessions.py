@@ -27,7 +27,7 @@ from meetings.admin.invitees import InviteeInline
 from meetings.admin.planning import agenda_initial, committee_initial, proposal_for, proposal_initial
 from meetings.admin.records import session_record_display
 from meetings.admin.reminders import ReminderInline
-from meetings.models import Session
+from meetings.models import Change, Session
 from meetings.records.changes import ChangeBy
 from meetings.rules import session_delete_problem
 from meetings.selectors import sessions_editable, sessions_visible
@@ -173,6 +173,13 @@ class SessionAdmin(ScopedRecordAdmin):
         return super().has_delete_permission(request, obj) and (
             obj is None or session_delete_problem(session=obj) is None
         )
+
+    def get_deleted_objects(self, objs, request):
+        """The change log of a session goes with it: no one deletes its rows on their own, so the
+        admin must not ask for that permission."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(Change._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj) -> None:
         session_delete(session=obj)

@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -14,9 +15,11 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from committees.access import EVERYTHING, access_for
 from config.wsgi import application
-from meetings.models import Session
-from tests.api import user_in
+from meetings.models import Record, RecordEntry, Session
+from meetings.records.services import record_approve, record_propose, record_save, record_start
+from tests.api import secretariat_of, user_in
 from tests.factories import AgendaItemFactory, CommitteeFactory, SessionFactory
 from tracker.api.fields import TIMEZONE_NAME_PATTERN
 from tracker.api.throttling import TokenRateThrottle
@@ -52,9 +55,23 @@ def auth_headers(db, monkeypatch, _keep_test_connection) -> dict:
     user.save()
     committee = CommitteeFactory(slug="chile-peru")
     AgendaItemFactory(session=SessionFactory(committee=committee, number=1))
+    held = datetime(2025, 12, 1, 13, 0, tzinfo=UTC)
+    _approved_record(SessionFactory(committee=committee, number=2, status="held", starts_at=held))
     schedule_changed()
     _row, token = api_token_create(user=user, scope="read_write")
     return {"Authorization": f"Token {token}"}
+
+
+def _approved_record(session: Session) -> None:
+    """A record both delegations approved, with a commitment in the register."""
+    record = record_start(session=session, access=EVERYTHING)
+    commitment = RecordEntry(kind="commitment", text="Informe.", responsible="both", due_on=date(2031, 1, 1))
+    record_save(record=record, access=EVERYTHING, user=None, entries=[commitment])
+    record_propose(record=record, access=EVERYTHING)
+    for country in session.committee.countries:
+        user = secretariat_of(session.committee, country)
+        record = Record.objects.get(pk=record.pk)
+        record_approve(record=record, revision=record.revision, access=access_for(user), user=user)
 
 
 @schema.parametrize()
@@ -116,7 +133,7 @@ def test_api_refuses_these_bodies_as_documented(auth_headers, method, body, answ
     if method == "POST":
         case = schema["/api/v1/sessions/"]["POST"].Case(body=body, media_type="application/json")
     else:
-        session = Session.objects.get()
+        session = Session.objects.get(number=1)
         case = schema["/api/v1/sessions/{id}/"]["PATCH"].Case(
             body=body, media_type="application/json", path_parameters={"id": session.pk}
         )
@@ -135,6 +152,9 @@ def test_schema_describes_every_operation_and_the_token(client):
         ("/api/v1/agenda-items/{id}/", "get"),
         ("/api/v1/committees/", "get"),
         ("/api/v1/committees/{slug}/", "get"),
+        ("/api/v1/commitments/", "get"),
+        ("/api/v1/commitments/{id}/", "get"),
+        ("/api/v1/commitments/{id}/status/", "post"),
         ("/api/v1/sessions/", "get"),
         ("/api/v1/sessions/", "post"),
         ("/api/v1/sessions/{id}/", "get"),
@@ -143,6 +163,14 @@ def test_schema_describes_every_operation_and_the_token(client):
         ("/api/v1/sessions/deleted/", "get"),
         ("/api/v1/sessions.ics", "get"),
         ("/api/v1/sessions/{id}.ics", "get"),
+        ("/api/v1/sessions/{id}/record/", "get"),
+        ("/api/v1/sessions/{id}/record/", "put"),
+        ("/api/v1/sessions/{id}/record/start/", "post"),
+        ("/api/v1/sessions/{id}/record/propose/", "post"),
+        ("/api/v1/sessions/{id}/record/approve/", "post"),
+        ("/api/v1/sessions/{id}/record/correct/", "post"),
+        ("/api/v1/sessions/{id}/record/versions/{number}/", "get"),
+        ("/api/v1/sessions/{id}/record.pdf", "get"),
         ("/calendar/{token}.ics", "get"),
     }
     assert document["components"]["securitySchemes"]["tokenAuth"] == {
@@ -243,7 +271,14 @@ def test_every_enum_has_distinct_identifiers_and_zones_are_strings(client):
     document = _schema_document(client)
     enums = _enums(document)
     assert {where for where, values in enums.items() if _enum_identifiers_collide(values)} == set()
-    assert set(document["components"]["schemas"]) >= {"CountryEnum", "RoleEnum", "SessionStatusEnum"}
+    assert set(document["components"]["schemas"]) >= {
+        "CountryEnum",
+        "RoleEnum",
+        "SessionStatusEnum",
+        "CommitmentStatusEnum",
+        "KindEnum",
+        "StateEnum",
+    }
     assert "TimezoneEnum" not in document["components"]["schemas"]
     zone = document["components"]["schemas"]["SessionWriteRequest"]["properties"]["timezone"]
     assert zone == {
@@ -276,6 +311,17 @@ def test_every_operation_documents_its_success_and_its_errors(client):
         "sessions_ics_retrieve": ["200", "304", "401", "404", "429"],
         "sessions_deleted_list": ["200", "304", "400", "401", "404", "429"],
         "calendar_ics_retrieve": ["200", "304", "400", "404", "429"],
+        "commitments_list": ["200", "304", "400", "401", "404", "429"],
+        "commitments_retrieve": ["200", "304", "401", "404", "429"],
+        "commitments_status_create": ["200", "400", "401", "403", "404", "409", "429"],
+        "sessions_record_retrieve": ["200", "304", "401", "404", "429"],
+        "sessions_record_update": ["200", "400", "401", "403", "404", "409", "429"],
+        "sessions_record_start_create": ["200", "201", "400", "401", "403", "404", "409", "429"],
+        "sessions_record_propose_create": ["200", "400", "401", "403", "404", "409", "429"],
+        "sessions_record_approve_create": ["200", "400", "401", "403", "404", "409", "429"],
+        "sessions_record_correct_create": ["200", "400", "401", "403", "404", "409", "429"],
+        "sessions_record_versions_retrieve": ["200", "304", "401", "404", "429"],
+        "sessions_record_pdf_retrieve": ["200", "400", "401", "404", "429"],
     }
     # Each answer says what it means; each error body is one of the two shared shapes.
     undescribed = {

@@ -4,14 +4,16 @@ warning and reads the schedule from a running server exactly as the API serves i
 import importlib
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from meetings.models import Session
-from tests.api import token_client, user_in
+from committees.access import EVERYTHING, access_for
+from meetings.models import Commitment, Record, RecordEntry, Session
+from meetings.records.services import record_approve, record_propose, record_save, record_start
+from tests.api import secretariat_of, token_client, user_in
 from tests.factories import CommitteeFactory, SessionFactory
 from tracker.schedule import schedule_changed
 from tracker.tokens import api_token_create
@@ -27,7 +29,9 @@ def generated_client(tmp_path, monkeypatch):
     schema = tmp_path / "schema.yaml"
     call_command("spectacular", "--file", str(schema), "--validate", "--fail-on-warn")
     config = tmp_path / "generator.yaml"
-    config.write_text("post_hooks: []\n")  # no formatting pass: it would need ruff on PATH
+    # No formatting pass (it would need ruff on PATH); the record's PDF read as the bytes it is, a
+    # type the generator knows by its generic name only.
+    config.write_text("post_hooks: []\ncontent_type_overrides:\n  application/pdf: application/octet-stream\n")
     output = tmp_path / "client"
     generation = subprocess.run(
         [
@@ -54,6 +58,7 @@ def test_generated_client_lists_sessions_as_the_api_does(generated_client, live_
         committee=committee,
         number=1,
         title="First session",
+        status="held",
         starts_at=datetime(2025, 12, 1, 13, 0, tzinfo=UTC),
         ends_at=datetime(2025, 12, 1, 15, 0, tzinfo=UTC),
         timezone="America/Santiago",
@@ -74,6 +79,7 @@ def test_generated_client_lists_sessions_as_the_api_does(generated_client, live_
         ends_at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC),
         timezone="UTC",
     )
+    commitment = _approved_commitment(first)
     with transaction.atomic():
         schedule_changed()
     user = user_in(None)
@@ -81,13 +87,19 @@ def test_generated_client_lists_sessions_as_the_api_does(generated_client, live_
     user.save()
     _row, token = api_token_create(user=user, scope="read_write")
 
+    from binational_committee_tracker_api_client.api.commitments import commitments_list
     from binational_committee_tracker_api_client.api.sessions import sessions_create, sessions_list
     from binational_committee_tracker_api_client.client import AuthenticatedClient
-    from binational_committee_tracker_api_client.models import CountryEnum, SessionWriteRequest
+    from binational_committee_tracker_api_client.models import (
+        CommitmentStatusEnum,
+        CountryEnum,
+        SessionWriteRequest,
+    )
 
     # Closed at the end, so that the server thread holding the connection ends with its database connection.
     with AuthenticatedClient(base_url=live_server.url, token=token, prefix="Token") as client:
         page = sessions_list.sync(client=client)
+        commitments = commitments_list.sync(client=client, delegation="both")
         refused = sessions_create.sync_detailed(
             client=client,
             body=SessionWriteRequest(
@@ -120,3 +132,23 @@ def test_generated_client_lists_sessions_as_the_api_does(generated_client, live_
         {"timezone": ["“US/Eastern” is an old name for the time zone America/New_York; enter America/New_York."]},
         3,
     )
+
+    # The commitments register, read with the client's types.
+    assert [
+        (c.id, c.committee, c.session, c.responsible, c.due_on, c.status, [u.status for u in c.updates])
+        for c in commitments.results
+    ] == [(commitment.pk, "chile-peru", first.pk, "both", date(2026, 1, 15), CommitmentStatusEnum.OPEN, ["open"])]
+    assert commitments.count == token_client(token=token).get("/api/v1/commitments/").json()["count"] == 1
+
+
+def _approved_commitment(session: Session) -> Commitment:
+    """The session's record, approved by both delegations, with one commitment of both."""
+    record = record_start(session=session, access=EVERYTHING)
+    entry = RecordEntry(kind="commitment", text="Informe.", responsible="both", due_on=date(2026, 1, 15))
+    record_save(record=record, access=EVERYTHING, user=None, entries=[entry])
+    record_propose(record=record, access=EVERYTHING)
+    for country in session.committee.countries:
+        user = secretariat_of(session.committee, country)
+        record = Record.objects.get(pk=record.pk)
+        record_approve(record=record, revision=record.revision, access=access_for(user), user=user)
+    return Commitment.objects.get()

@@ -68,7 +68,6 @@ def session():
         presenter=presenter,
         duration_minutes=30,
         description="At the border.",
-        outcome="Agreed.",
     )
     Session.objects.filter(pk=session.pk).update(
         created_at=datetime(2025, 11, 28, 12, 0, tzinfo=UTC),
@@ -115,8 +114,6 @@ def test_session_json_is_exactly_this(session):
                     "country": "CL",
                 },
                 "duration_minutes": 30,
-                "outcome": "Agreed.",
-                "outcome_en": "",
             }
         ],
         "created_at": "2025-11-28T12:00:00Z",
@@ -203,6 +200,7 @@ def test_create_with_agenda_then_patch_and_delete():
         {
             "starts_at": "2026-12-07T11:00:00-03:00",
             "ends_at": "2026-12-07T13:00:00-03:00",
+            "reason": "The ministers arrive later.",
             "agenda": [
                 {"id": second["id"], "title": "Documents and visas", "duration_minutes": 45},
                 {"title": "Police coordination", "duration_minutes": 20},
@@ -511,7 +509,7 @@ def test_updated_since_reports_cancelled_sessions():
     schedule_changed()
     since = {"updated_since": "2026-06-01T00:00:00Z"}
     assert _ids(client.get(LIST, since)) == []
-    client.patch(f"{LIST}{created['id']}/", {"status": "cancelled"})
+    client.patch(f"{LIST}{created['id']}/", {"status": "cancelled", "reason": "No quorum."})
     rows = client.get(LIST, since).json()["results"]
     assert [(row["id"], row["status"], row["sequence"]) for row in rows] == [(created["id"], "cancelled", 1)]
     # a presenter renamed, or the committee renamed, changes the session's answer too
@@ -567,6 +565,7 @@ def test_signed_in_staff_and_browsers_get_json(admin_client, session):
         "sessions/deleted": "http://testserver/api/v1/sessions/deleted/",
         "sessions": "http://testserver/api/v1/sessions/",
         "agenda-items": "http://testserver/api/v1/agenda-items/",
+        "commitments": "http://testserver/api/v1/commitments/",
     }
 
 
@@ -696,11 +695,15 @@ def test_every_write_path_invalidates_the_cached_list(admin_client):
         "timezone": "America/Santiago",
         "venue": "Santiago",
         "host_country": "CL",
+        "reason": "The venue changed.",
         **empty_inlines("agenda_items", "invitees", "reminders"),
     }
     assert admin_client.post(f"/admin/meetings/session/{session.pk}/change/", data).status_code == 302
     assert titles() == [("Edited in the admin", "scheduled")]
-    admin_client.post("/admin/meetings/session/", {"action": "postpone_sessions", "_selected_action": [session.pk]})
+    admin_client.post(
+        "/admin/meetings/session/",
+        {"action": "postpone_sessions", "_selected_action": [session.pk], "reason": "The ministers are travelling."},
+    )
     assert titles() == [("Edited in the admin", "postponed")]
     editor().patch(f"{LIST}{session.pk}/", {"title": "Edited through the API"})
     assert titles() == [("Edited through the API", "postponed")]

@@ -191,8 +191,10 @@ def test_an_overdue_reminder_reaches_the_smtp_server_once(world, smtp, scan_and_
     before = len(smtp.messages)
     scan_and_send(OVERDUE_AT)
     scan_and_send(OVERDUE_AT.replace(hour=18))
-    mails = [m for m in smtp.messages[before:] if m["Subject"].startswith("Compromiso vencido")]
-    assert [m["To"].addresses[0].addr_spec for m in mails] == [officers["pe_secretary"].email]
+    mails = smtp.messages[before:]
+    assert [(m["To"].addresses[0].addr_spec, m["Subject"].strip()) for m in mails] == [
+        (officers["pe_secretary"].email, f"Compromiso vencido: {world.a.name_es} — Informe diario")
+    ]
     body = mails[0].get_body(("plain",)).get_content()
     assert "Informe diario" in body
     assert "Vence: 2026-01-15" in body

@@ -26,7 +26,7 @@ from tests.factories import SessionFactory
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday
-OPENED = "Agreed at session 1."  # the register's note, in the committee's working language
+OPENED = "Acordado en la sesión 1."  # the register's note, in the committee's working language
 
 
 def _seed() -> str:

@@ -103,6 +103,22 @@ def recipient(person) -> str:
     return formataddr((one_line(person.full_name), person.email))
 
 
+def row_message(
+    row: Reminder, *, subject: str, text: str, html: str, from_email: str, connection
+) -> EmailMultiAlternatives:
+    """The mail of an outbox row to its person: text and HTML, under the row's stable Message-ID."""
+    message = EmailMultiAlternatives(
+        subject=one_line(subject),
+        body=text,
+        from_email=from_email,
+        to=[recipient(row.person)],
+        headers={"Message-ID": row.message_id},
+        connection=connection,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 def session_shown(*, session: Session, agenda: list[AgendaItem]) -> dict:
     """What a mail shows of the session, as JSON: kept on the row when it is sent, so the next
     change notice can say what changed for that reader."""
@@ -182,9 +198,7 @@ def reminder_mail(row: Reminder, *, connection=None) -> ReminderMail:
     before = last_shown(row=row) if kind in (ReminderKind.UPDATE, ReminderKind.INVITATION) else None
     with translation.override(person.preferred_language):
         committee = session.committee.display_name
-        subject = one_line(
-            _SUBJECTS[kind] % {"committee": committee, "number": session.number, "title": session.display_title}
-        )
+        subject = _SUBJECTS[kind] % {"committee": committee, "number": session.number, "title": session.display_title}
         context = {
             "row": row,
             "kind": kind.value,
@@ -206,15 +220,7 @@ def reminder_mail(row: Reminder, *, connection=None) -> ReminderMail:
         html = render_to_string("meetings/email/reminder.html", context)
         calendar = invitation(row)
         from_email = sender(session)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=from_email,
-        to=[recipient(person)],
-        headers={"Message-ID": row.message_id},
-        connection=connection,
-    )
-    message.attach_alternative(html, "text/html")
+    message = row_message(row, subject=subject, text=text, html=html, from_email=from_email, connection=connection)
     method = invitation_method(kind)
     message.attach("invitation.ics", calendar, f"text/calendar; method={method}")
     return ReminderMail(message=message, shown=shown, before=before)

@@ -19,14 +19,18 @@ from tracker.forms import (
 )
 
 
+def reason_field(*, label, help_text, rows: int | None = 2) -> forms.CharField:
+    """The reason a change that the other delegation is told of carries (the services say when it
+    is required); `rows` None: one line."""
+    widget = forms.Textarea(attrs={"rows": rows, "cols": 70}) if rows else forms.TextInput()
+    return forms.CharField(label=label, required=False, max_length=REASON_LIMIT, widget=widget, help_text=help_text)
+
+
 class SessionActionForm(helpers.ActionForm):
     """The list's action bar, with the reason a postponement or cancellation needs."""
 
-    reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        max_length=REASON_LIMIT,
-        help_text=_("Needed to postpone or cancel: the other delegation is told why."),
+    reason = reason_field(
+        label=_("Reason"), help_text=_("Needed to postpone or cancel: the other delegation is told why."), rows=None
     )
 
 
@@ -49,11 +53,8 @@ class SessionAdminForm(RuleCheckedModelForm):
         help_text=_("Empty: the committee's. Otherwise e.g. 7d, 24h, 1h (d = days, h = hours, m = minutes)."),
     )
 
-    reason = forms.CharField(
+    reason = reason_field(
         label=_("Reason for the change"),
-        required=False,
-        max_length=REASON_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
         help_text=_("Needed when the session moves, is postponed or cancelled: the other delegation is told why."),
     )
 

@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from committees.access import Access, access_for, by_committee
 from committees.admin.base import ScopedInlineMixin
+from meetings.admin.forms import reason_field
 from meetings.models import Record, RecordAttendance, RecordEntry, Session
 from meetings.records.choices import RecordState, delegation_name
-from meetings.records.models import REASON_LIMIT
 from meetings.records.rules import entry_problems, responsible_choices
 from tracker.forms import RuleCheckedModelForm, ServiceFormSet
 
@@ -20,11 +20,8 @@ def record_editable(access: Access, record: Record) -> bool:
 
 
 class RecordForm(forms.ModelForm):
-    reason = forms.CharField(
+    reason = reason_field(
         label=_("reason for the change"),
-        required=False,
-        max_length=REASON_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=_("Required to change a proposed record: its approvals are void and the other delegation is told."),
     )
 
@@ -121,10 +118,8 @@ class AttendanceInline(_RecordRowsInline):
 
 
 class CorrectionForm(forms.Form):
-    reason = forms.CharField(
+    reason = reason_field(
         label=_("reason for the correction"),
-        required=False,
-        max_length=REASON_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         help_text=_("The approved version stays as it is; the other delegation is told why."),
+        rows=4,
     )

@@ -14,7 +14,7 @@ from django_countries import countries
 
 from meetings.calendars import session_page_url
 from meetings.choices import ReminderKind, SessionStatus
-from meetings.mail import one_line, recipient, sender
+from meetings.mail import row_message, sender
 from meetings.models import Reminder
 from meetings.records.choices import delegation_name
 from tracker.timezones import capital_clocks, format_in_zone
@@ -111,13 +111,4 @@ def record_mail(row: Reminder, *, connection=None) -> EmailMultiAlternatives:
         text = render_to_string("meetings/email/record.txt", context)
         html = render_to_string("meetings/email/record.html", context)
         from_email = sender(session)
-    message = EmailMultiAlternatives(
-        subject=one_line(subject),
-        body=text,
-        from_email=from_email,
-        to=[recipient(person)],
-        headers={"Message-ID": row.message_id},
-        connection=connection,
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+    return row_message(row, subject=subject, text=text, html=html, from_email=from_email, connection=connection)

@@ -357,3 +357,26 @@ def test_record_pdf_response_headers(approved: Approved, language) -> None:
         "Content-Disposition": f'attachment; filename="chile-peru-session-1-record-v1-{language}.pdf"',
         "X-Content-Type-Options": "nosniff",
     }
+
+
+def test_the_longest_texts_a_record_takes_break_across_pages(world):
+    from tests.meetings.records_helpers import access_of, held_session
+
+    session = held_session(world)
+    record = record_start(session=session, access=access_of(world, "own"))
+    longest = ("Compromiso largo de revisar cada paso fronterizo " * 250)[
+        : RecordEntry._meta.get_field("text").max_length
+    ]
+    entries = [
+        RecordEntry(kind="commitment", text=longest, text_en=longest, responsible="PE", due_on=date(2026, 1, 5)),
+        RecordEntry(kind="decision", text=longest),
+    ]
+    record = record_save(record=record, access=access_of(world, "own"), user=None, entries=entries)
+    record = record_propose(record=record, access=access_of(world, "own"))
+    for role in ("own", "other"):
+        record = record_approve(record=record, revision=record.revision, access=access_of(world, role), user=None)
+    pdf = record_pdf(version=RecordVersion.objects.get(record=record), language="es")
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert len(reader.pages) > 3
+    assert text.count("Compromiso largo de revisar cada paso fronterizo") >= 2 * 200

@@ -180,10 +180,17 @@ def record_approve(
                 {"revision": [_("The record has changed since you read it: read it again before approving.")]}
             )
         given = stored.approvals.filter(revision=revision, voided_at__isnull=True)
-        if given.filter(delegation=delegation).exists():
-            raise ValidationError({"record": [_("Your delegation has already approved this text.")]})
         content = record_content(stored)
         digest = content_digest(content)
+        # What the record shows can change without an edit of its own (the session's title, a
+        # person's name): an approval of what it showed before approves nothing any more, and the
+        # text now shown is a new revision, which this approval is for.
+        if given.exclude(digest=digest).update(voided_at=write.now):
+            stored.revision = revision = stored.revision + 1
+            stored.save(update_fields=["revision", "updated_at"])
+            given = stored.approvals.filter(revision=revision, voided_at__isnull=True)
+        if given.filter(delegation=delegation).exists():
+            raise ValidationError({"record": [_("Your delegation has already approved this text.")]})
         try:
             RecordApproval.objects.create(
                 record=stored,

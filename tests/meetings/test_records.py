@@ -324,3 +324,23 @@ def test_another_committees_session_record_is_its_own(world):
     other = SessionFactory(committee=world.b, number=5)
     with pytest.raises(ValidationError):
         record_start(session=other, access=access_of(world, "own"))
+
+
+def test_an_approval_of_what_the_record_showed_before_a_change_elsewhere_no_longer_counts(world):
+    from meetings.services import session_update
+
+    record = proposed(world)
+    record_approve(record=record, revision=record.revision, access=access_of(world, "own"), user=world.users["own"])
+    session_update(session=record.session, data={"title": "Otra sesión"})  # shown in the record, not its own edit
+    record = record_approve(
+        record=record, revision=record.revision, access=access_of(world, "other"), user=world.users["other"]
+    )
+    assert Record.objects.get().state == "proposed"
+    assert sorted(RecordApproval.objects.values_list("delegation", flat=True).filter(voided_at__isnull=True)) == ["PE"]
+    record = record_approve(
+        record=record, revision=record.revision, access=access_of(world, "own"), user=world.users["own"]
+    )
+    version = RecordVersion.objects.get()
+    assert (Record.objects.get().state, version.content["session"]["title"]) == ("approved", "Otra sesión")
+    live = RecordApproval.objects.filter(voided_at__isnull=True)
+    assert sorted(live.values_list("delegation", "digest")) == [("CL", version.digest), ("PE", version.digest)]

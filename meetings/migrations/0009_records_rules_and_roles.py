@@ -2,7 +2,9 @@
 """The record's rules the database holds, the roles' permissions on the new models, and each agenda
 item's outcome kept as a decision in a draft record of its session (for both delegations to approve).
 
-Triggers, on PostgreSQL and SQLite alike:
+Triggers, on PostgreSQL and SQLite alike (on SQLite an approved record's rows are kept from
+inserts and updates; a delete, which the services never make, is refused on PostgreSQL only:
+SQLite's flush of a test database deletes those rows before their records):
 - an approved version is never updated;
 - the text of an approved record (its closing remarks and counters, its entries and attendance)
   is not changed in place: a correction first opens the next version as a draft;

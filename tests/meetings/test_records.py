@@ -11,6 +11,7 @@ from meetings.choices import ReminderKind
 from meetings.models import Change, Record, RecordApproval, RecordEntry, RecordVersion, Reminder
 from meetings.records.content import content_differences, record_content
 from meetings.records.services import record_approve, record_correct, record_propose, record_save, record_start
+from tests.conftest import postgresql_only
 from tests.factories import SessionFactory
 from tests.meetings.records_helpers import (
     access_of,
@@ -203,7 +204,14 @@ def test_an_approved_record_is_not_changed_in_place_by_the_service(world, role):
         lambda record: record.attendance.update(present=False),
         lambda record: RecordVersion.objects.filter(record=record).update(content={}),
     ],
-    ids=["closing remarks", "revision", "entry text", "new entry", "attendance", "approved version"],
+    ids=[
+        "closing remarks",
+        "revision",
+        "entry text",
+        "new entry",
+        "attendance",
+        "approved version",
+    ],
 )
 def test_the_database_refuses_to_change_an_approved_record_in_place(world, write):
     record = approved(world)
@@ -344,3 +352,12 @@ def test_an_approval_of_what_the_record_showed_before_a_change_elsewhere_no_long
     assert (Record.objects.get().state, version.content["session"]["title"]) == ("approved", "Otra sesión")
     live = RecordApproval.objects.filter(voided_at__isnull=True)
     assert sorted(live.values_list("delegation", "digest")) == [("CL", version.digest), ("PE", version.digest)]
+
+
+@postgresql_only
+@pytest.mark.parametrize("rows", ["entries", "attendance"])
+def test_postgresql_refuses_to_delete_the_rows_of_an_approved_record(world, rows):
+    record = approved(world)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        getattr(record, rows).all().delete()
+    assert RecordVersion.objects.get().content == record_content(Record.objects.get())

@@ -259,6 +259,8 @@ class Reminder(TimeStampedModel):
         related_name="notices",
         verbose_name=_("change"),
     )
+    # For an overdue notice: the due date it is about (a correction may move it, and the notice with it).
+    commitment_due_on = models.DateField(_("commitment due"), null=True, blank=True, editable=False)
     offset_minutes = models.PositiveIntegerField(_("minutes before"), default=0)
     due_at = models.DateTimeField(_("due"))
     state = models.CharField(_("state"), max_length=20, choices=ReminderState.choices, default=ReminderState.PENDING)
@@ -291,8 +293,8 @@ class Reminder(TimeStampedModel):
                 name="reminder_one_pending_notice",
             ),
             models.UniqueConstraint(
-                fields=["commitment", "person"],
-                condition=Q(kind=ReminderKind.OVERDUE),
+                fields=["commitment", "person", "commitment_due_on"],
+                condition=Q(kind=ReminderKind.OVERDUE) & ~Q(state=ReminderState.CANCELLED),
                 name="reminder_overdue_once",
             ),
             models.UniqueConstraint(

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -69,6 +69,10 @@ def commitments_register(*, record: Record, content: dict, previous: RecordVersi
         changed = {name: value for name, value in fields.items() if _stored(commitment, name) != value}
         if changed:
             Commitment.objects.filter(pk=commitment.pk).update(**changed, updated_at=now)
+            if changed.keys() & {"due_on", "person_id", "responsible"}:
+                # A waiting overdue notice is about the old date or the old people: the planner
+                # writes the new one when the new date is over.
+                _overdue_notices_cancel(commitment=commitment, now=now)
             CommitmentUpdate.objects.create(
                 commitment=commitment, status=commitment.status, note=corrected, changed_at=now
             )
@@ -110,9 +114,13 @@ def _status_write(
         changed_by_name=user_name(user),
     )
     if status in CLOSED_COMMITMENT_STATUSES:
-        commitment.reminders.filter(kind=ReminderKind.OVERDUE, state=ReminderState.PENDING).update(
-            state=ReminderState.CANCELLED, updated_at=now
-        )
+        _overdue_notices_cancel(commitment=commitment, now=now)
+
+
+def _overdue_notices_cancel(*, commitment: Commitment, now: datetime) -> None:
+    commitment.reminders.filter(kind=ReminderKind.OVERDUE, state=ReminderState.PENDING).update(
+        state=ReminderState.CANCELLED, updated_at=now
+    )
 
 
 def commitment_status_set(
@@ -169,11 +177,15 @@ def overdue_recipients(*, commitment: Commitment, today) -> list[Person]:
 
 
 def commitments_overdue_plan(*, now: datetime | None = None) -> int:
-    """Plan one overdue notice per commitment and recipient, once (the database's unique index
-    holds it if two scans race); returns how many rows were planned."""
+    """Plan one overdue notice per commitment, due date and recipient, once (the database's unique
+    index holds it if two scans race); returns how many rows were planned. A commitment whose
+    notice was cancelled (closed, or given a new date or person) is planned again if overdue."""
     now = now or timezone.now()
     planned = 0
-    for commitment in commitments_overdue(now=now).exclude(Q(reminders__kind=ReminderKind.OVERDUE)).order_by("pk"):
+    told = Reminder.objects.filter(
+        commitment=OuterRef("pk"), kind=ReminderKind.OVERDUE, commitment_due_on=OuterRef("due_on")
+    ).exclude(state=ReminderState.CANCELLED)
+    for commitment in commitments_overdue(now=now).exclude(Exists(told)).order_by("pk"):
         today = to_zone(now, commitment.committee.default_timezone).date()
         if commitment.due_on >= today:
             continue
@@ -183,6 +195,7 @@ def commitments_overdue_plan(*, now: datetime | None = None) -> int:
                 person=person,
                 kind=ReminderKind.OVERDUE,
                 commitment=commitment,
+                commitment_due_on=commitment.due_on,
                 due_at=now,
                 next_attempt_at=now,
                 message_id=message_id_new(),

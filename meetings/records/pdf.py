@@ -174,9 +174,7 @@ def _commitments(content: dict) -> list:
     if len(rows) == 1:
         return [_p(_("Commitments"), "heading"), _p(_("No commitments were agreed."))]
     # A long commitment may be taller than a page: its row is split across pages (splitInRow).
-    table = Table(
-        rows, colWidths=[95 * mm, 50 * mm, 25 * mm], repeatRows=1, style=_COMMITMENTS_TABLE, splitInRow=1
-    )
+    table = Table(rows, colWidths=[95 * mm, 50 * mm, 25 * mm], repeatRows=1, style=_COMMITMENTS_TABLE, splitInRow=1)
     return [_p(_("Commitments"), "heading"), table]
 
 

@@ -62,8 +62,8 @@ def _still_wanted(row: Reminder, session: Session, now: datetime, recipients: se
         if row.kind == ReminderKind.INVITATION and now >= session.ends_at:
             return ReminderState.MISSED
     elif row.kind == ReminderKind.OVERDUE:
-        if row.commitment.status in CLOSED_COMMITMENT_STATUSES:
-            return ReminderState.CANCELLED  # done or dropped since it was planned
+        if row.commitment.status in CLOSED_COMMITMENT_STATUSES or row.commitment_due_on != row.commitment.due_on:
+            return ReminderState.CANCELLED  # done, dropped or given a new date since it was planned
     elif row.kind == ReminderKind.CHANGE:
         pass  # what was changed, and why, stays true whatever happens next
     elif session.status != _OFF_STATUS[ReminderKind(row.kind)]:

@@ -252,3 +252,30 @@ def test_a_move_by_one_side_is_mailed_to_the_other_with_the_reason(world, smtp, 
         "Termina: 2030-01-07 12:00 UTC-03:00 (America/Santiago) → 2030-01-08 13:00 UTC-03:00 (America/Santiago)",
         "Termina, Lima: 2030-01-07 10:00 UTC-05:00 (America/Lima) → 2030-01-08 11:00 UTC-05:00 (America/Lima)",
     ]
+
+
+def test_a_correction_that_moves_the_due_date_moves_the_overdue_notice(world, smtp, scan_and_send):  # noqa: F811
+    officers = seat_officers(world)
+    record = approved(world)
+    assert commitments_overdue_plan(now=OVERDUE_AT) == 1  # due 15 January, planned on the 17th
+    record = record_correct(record=record, reason="Plazo nuevo", access=access_of(world, "other"), user=None)
+    entries = list(record.entries.order_by("position"))
+    entries[1].due_on = date(2026, 3, 1)
+    record = record_save(record=record, access=access_of(world, "other"), user=None, entries=entries)
+    record = record_propose(record=record, access=access_of(world, "other"))
+    for role in ("other", "own"):
+        record = record_approve(record=record, revision=record.revision, access=access_of(world, role), user=None)
+    assert list(Reminder.objects.filter(kind=ReminderKind.OVERDUE).values_list("state", flat=True)) == ["cancelled"]
+
+    before = len(smtp.messages)
+    scan_and_send(OVERDUE_AT.replace(hour=20))  # not overdue any more: nothing goes out
+    assert smtp.messages[before:] == []
+    scan_and_send(datetime(2026, 3, 3, 12, 0, tzinfo=UTC))  # the new date is over
+    mails = smtp.messages[before:]
+    assert [m["To"].addresses[0].addr_spec for m in mails] == [officers["pe_secretary"].email]
+    assert "Vence: 2026-03-01" in mails[0].get_body(("plain",)).get_content()
+    rows = Reminder.objects.filter(kind=ReminderKind.OVERDUE).order_by("pk")
+    assert list(rows.values_list("state", "commitment_due_on")) == [
+        ("cancelled", date(2026, 1, 15)),
+        ("sent", date(2026, 3, 1)),
+    ]

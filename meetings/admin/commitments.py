@@ -14,7 +14,9 @@ from committees.admin.base import FormErrorsFromService, ScopedInlineMixin, Scop
 from meetings.models import Commitment, CommitmentUpdate
 from meetings.records.choices import OPEN_COMMITMENT_STATUSES, delegation_name
 from meetings.records.commitments import commitment_editable, commitment_status_set
+from meetings.records.models import REASON_LIMIT
 from tracker.admin.display import instant_display
+from tracker.validators import validate_no_control_characters
 
 SOON_DAYS = 14
 
@@ -71,6 +73,8 @@ class CommitmentStatusForm(forms.ModelForm):
     note = forms.CharField(
         label=_("note"),
         required=False,
+        max_length=REASON_LIMIT,
+        validators=[validate_no_control_characters],
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("What happened. Kept with the date and your name; the status may stay as it is."),
     )

@@ -17,13 +17,21 @@ from tracker.forms import (
     instant_to_wall_clock,
     wall_clock_to_instant,
 )
+from tracker.validators import validate_no_control_characters
 
 
 def reason_field(*, label, help_text, rows: int | None = 2) -> forms.CharField:
     """The reason a change that the other delegation is told of carries (the services say when it
     is required); `rows` None: one line."""
     widget = forms.Textarea(attrs={"rows": rows, "cols": 70}) if rows else forms.TextInput()
-    return forms.CharField(label=label, required=False, max_length=REASON_LIMIT, widget=widget, help_text=help_text)
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=REASON_LIMIT,
+        widget=widget,
+        help_text=help_text,
+        validators=[validate_no_control_characters],
+    )
 
 
 class SessionActionForm(helpers.ActionForm):

@@ -180,6 +180,8 @@ class RecordAdmin(FormErrorsFromService, ScopedRecordAdmin):
 
     def correct_view(self, request, object_id):
         record = self._record(request, object_id)
+        if not access_for(request.user).edits_committee(record.session.committee_id):
+            raise PermissionDenied
         form = CorrectionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

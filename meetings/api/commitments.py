@@ -19,6 +19,7 @@ from meetings.records.choices import CommitmentStatus
 from meetings.records.commitments import commitment_status_set
 from tracker.api.schema import CHANGE, READ_LIST, READ_ONE, conditional_parameters, errors
 from tracker.api.views import CachedReadMixin
+from tracker.validators import validate_no_control_characters
 
 
 @extend_schema_field({"type": "string", "enum": CommitmentStatus.values}, component_name="CommitmentStatusEnum")
@@ -83,6 +84,7 @@ class CommitmentStatusSerializer(serializers.Serializer):
     note = serializers.CharField(
         max_length=CommitmentUpdate._meta.get_field("note").max_length,
         allow_blank=True,
+        validators=[validate_no_control_characters],
         help_text=_("What happened; every change carries one."),
     )
 

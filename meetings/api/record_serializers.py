@@ -13,6 +13,7 @@ from meetings.records.choices import EntryKind, RecordState
 from meetings.records.content import record_content
 from meetings.records.models import REASON_LIMIT
 from meetings.records.rules import entry_problems
+from tracker.validators import validate_no_control_characters
 
 # --- What a record reads as: an approved version's content, or the text being written -----------
 
@@ -192,6 +193,7 @@ class RecordWriteSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        validators=[validate_no_control_characters],
         help_text=_("Why a proposed record is changed: needed then, and told to the other delegation."),
     )
 
@@ -201,4 +203,10 @@ class ApproveSerializer(serializers.Serializer):
 
 
 class CorrectSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=REASON_LIMIT, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=REASON_LIMIT,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_no_control_characters],
+    )

@@ -17,6 +17,7 @@ from meetings.rules import agenda_length_validate
 from tracker.api.fields import AwareDateTimeField, SlugLookupField, TimeZoneNameField
 from tracker.api.serializers import RefusesServerSetFields
 from tracker.timezones import to_zone
+from tracker.validators import validate_no_control_characters
 
 
 def rfc3339(value, zone_name: str | None = None) -> str:
@@ -198,6 +199,7 @@ class SessionPatchSerializer(SessionWriteSerializer):
         required=False,
         allow_blank=True,
         write_only=True,
+        validators=[validate_no_control_characters],
         help_text=_(
             "Why the session is moved, postponed or cancelled: needed for those changes (a 400 names `reason` "
             "otherwise), kept with the change and mailed to the other delegation's secretariat."

@@ -7,14 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from committees.access import Access, delegation_acting
 from committees.choices import Role
 from committees.models import Person
 from meetings.choices import ReminderKind
 from meetings.models import Change, Reminder, Session
+from meetings.records.models import REASON_LIMIT
 from meetings.reminders.planning import message_id_new
+from tracker.validators import validate_no_control_characters
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,22 @@ class ChangeBy:
 
     user: AbstractBaseUser | None
     access: Access
+
+
+def explanation_check(text: str, *, field: str) -> str:
+    """A reason or a note, as people type it: stripped, within its length, and free of control
+    characters (it goes into mail to the other side); ValidationError on `field` otherwise."""
+    text = text.strip()
+    problems = []
+    try:
+        validate_no_control_characters(text)
+    except ValidationError as exc:
+        problems += exc.messages
+    if len(text) > REASON_LIMIT:
+        problems.append(_("At most %(limit)d characters.") % {"limit": REASON_LIMIT})
+    if problems:
+        raise ValidationError({field: problems})
+    return text
 
 
 def user_name(user: AbstractBaseUser | None) -> str:
@@ -56,7 +76,7 @@ def change_announce(
         session=session,
         subject=subject,
         changes=changes,
-        reason=reason.strip(),
+        reason=explanation_check(reason, field="reason"),
         made_by=user,
         made_by_name=user_name(user),
         delegation=delegation,

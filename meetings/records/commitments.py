@@ -17,7 +17,7 @@ from committees.models import Committee, Person
 from committees.writes import schedule_write
 from meetings.choices import ReminderKind, ReminderState
 from meetings.models import Commitment, CommitmentUpdate, Record, RecordVersion, Reminder
-from meetings.records.changes import user_name
+from meetings.records.changes import explanation_check, user_name
 from meetings.records.choices import (
     BOTH_DELEGATIONS,
     CLOSED_COMMITMENT_STATUSES,
@@ -144,11 +144,14 @@ def commitment_status_set(
             errors["status"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(CommitmentStatus.values)}]
         if not note.strip():
             errors["note"] = [_("Say what happened: every change of a commitment carries a note.")]
-        elif len(note) > CommitmentUpdate._meta.get_field("note").max_length:
-            errors["note"] = [_("The note is too long.")]
+        else:
+            try:
+                note = explanation_check(note, field="note")
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
         if errors:
             raise ValidationError(errors)
-        _status_write(commitment=stored, status=status, note=note.strip(), user=user, now=write.now)
+        _status_write(commitment=stored, status=status, note=note, user=user, now=write.now)
     return stored
 
 

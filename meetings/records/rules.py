@@ -21,6 +21,9 @@ def entry_problems(*, session: Session, entry: RecordEntry) -> dict[str, list[st
     if entry.agenda_item_id and entry.agenda_item.session_id != session.pk:
         errors.setdefault("agenda_item", []).append(_("Choose an item of this session's agenda."))
     if entry.kind != EntryKind.COMMITMENT:
+        for field in ("responsible", "due_on"):
+            if getattr(entry, field):
+                errors.setdefault(field, []).append(_("Only a commitment has a responsible delegation and a due date."))
         return errors
     if entry.responsible not in responsible_choices(session):
         errors.setdefault("responsible", []).append(

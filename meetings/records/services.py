@@ -19,7 +19,7 @@ from committees.access import Access, delegation_acting
 from committees.writes import schedule_write
 from meetings.choices import SessionStatus
 from meetings.models import Record, RecordApproval, RecordAttendance, RecordEntry, RecordVersion, Session
-from meetings.records.changes import change_announce, user_name
+from meetings.records.changes import change_announce, explanation_check, user_name
 from meetings.records.choices import RecordState
 from meetings.records.commitments import commitments_register
 from meetings.records.content import content_differences, content_digest, record_content
@@ -238,6 +238,7 @@ def record_correct(
             raise ValidationError({"state": [_("Only an approved record is corrected; a draft is simply edited.")]})
         if not reason.strip():
             raise ValidationError({"reason": [_("Say why the approved record needs a correction.")]})
+        reason = explanation_check(reason, field="reason")
         stored.state = RecordState.DRAFT
         stored.version += 1
         stored.revision += 1

@@ -566,3 +566,17 @@ def test_the_lists_cost_the_same_at_one_and_many_rows(world, url):
         _commitment(other.session, text="Otro", responsible="both", due_on=date(2026, 2, number))
     assert Record.objects.count() == 7
     assert _queries(client, url) == one
+
+
+def test_staff_who_only_read_the_committee_are_not_offered_the_correction_form(world):
+    from django.test import Client
+
+    from tests.api import user_in
+    from tests.meetings.records_helpers import approved as approved_record
+    from tracker.roles import SECRETARIAT
+
+    record = approved_record(world)
+    client = Client()
+    client.force_login(user_in(SECRETARIAT, (world.a, ""), staff=True))  # assigned to read A only
+    assert client.get(f"/admin/meetings/record/{record.pk}/change/").status_code == 200
+    assert client.get(f"/admin/meetings/record/{record.pk}/correct/").status_code == 403

@@ -279,3 +279,13 @@ def test_a_correction_that_moves_the_due_date_moves_the_overdue_notice(world, sm
         ("cancelled", date(2026, 1, 15)),
         ("sent", date(2026, 3, 1)),
     ]
+
+
+def test_a_note_with_control_characters_is_refused(world):
+    approved(world)
+    with pytest.raises(ValidationError) as exc:
+        commitment_status_set(
+            commitment=_commitment(), status="done", note="ok\x1b[31m", access=access_of(world, "other"), user=None
+        )
+    assert exc.value.message_dict == {"note": ["Must not contain control characters (found '\\x1b')."]}
+    assert (_commitment().status, CommitmentUpdate.objects.count()) == ("open", 1)

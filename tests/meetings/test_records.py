@@ -361,3 +361,26 @@ def test_postgresql_refuses_to_delete_the_rows_of_an_approved_record(world, rows
     with pytest.raises(IntegrityError), transaction.atomic():
         getattr(record, rows).all().delete()
     assert RecordVersion.objects.get().content == record_content(Record.objects.get())
+
+
+@pytest.mark.parametrize("reason", ["mal\x1b[2J\x07", "x\x08y", "z" * 1001])
+def test_a_reason_with_control_characters_or_too_long_is_refused_and_nothing_is_written(world, reason):
+    record = approved(world)
+    with pytest.raises(ValidationError) as exc:
+        record_correct(record=record, reason=reason, access=access_of(world, "own"), user=None)
+    assert list(exc.value.message_dict) == ["reason"]
+    assert (Record.objects.get().state, Change.objects.count()) == ("approved", 0)
+
+
+def test_a_decision_or_note_takes_no_responsible_delegation_or_due_date(world):
+    session = held_session(world)
+    record = record_start(session=session, access=access_of(world, "own"))
+    entry = RecordEntry(kind="decision", text="x", responsible="ZZ", due_on=date(2026, 1, 1))
+    with pytest.raises(ValidationError) as exc:
+        record_save(record=record, access=access_of(world, "own"), user=None, entries=[entry])
+    assert exc.value.message_dict == {
+        "entries": [
+            "Row 1, responsible delegation: Only a commitment has a responsible delegation and a due date.",
+            "Row 1, due: Only a commitment has a responsible delegation and a due date.",
+        ]
+    }

@@ -26,6 +26,7 @@ def user_in(role: str | None, *assignments: tuple[Committee, str], staff: bool =
         if not Group.objects.filter(name=role).exists():
             # A transactional test emptied the tables the data migration filled: fill them again.
             import_module("committees.migrations.0005_roles").create_roles(apps, None)
+            import_module("meetings.migrations.0009_records_rules_and_roles").roles_grant(apps, None)
         user.groups.add(Group.objects.get(name=role))
     for committee, delegation in assignments:
         StaffAssignment.objects.create(user=user, committee=committee, delegation=delegation)

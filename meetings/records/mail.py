@@ -8,6 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -68,7 +69,7 @@ def change_lines(*, changes: list[dict], zone: str) -> list[str]:
 
 
 def commitments_page_url(committee) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("schedule-committee", kwargs={"slug": committee.slug})
+    return settings.SITE_URL.rstrip("/") + reverse("schedule-commitments", kwargs={"slug": committee.slug})
 
 
 def record_mail(row: Reminder, *, connection=None) -> EmailMultiAlternatives:
@@ -92,7 +93,8 @@ def record_mail(row: Reminder, *, connection=None) -> EmailMultiAlternatives:
                 "responsible": delegation_name(commitment.responsible),
                 "link": commitments_page_url(session.committee),
             }
-            subject = _SUBJECTS[kind] % {"committee": committee, "text": commitment.display_text[:60]}
+            text = Truncator(commitment.display_text).words(8)
+            subject = _SUBJECTS[kind] % {"committee": committee, "text": text}
         else:
             change = row.change
             by = delegation_name(change.delegation) if change.delegation else _("an administrator")

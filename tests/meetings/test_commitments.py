@@ -289,3 +289,21 @@ def test_a_note_with_control_characters_is_refused(world):
         )
     assert exc.value.message_dict == {"note": ["Must not contain control characters (found '\\x1b')."]}
     assert (_commitment().status, CommitmentUpdate.objects.count()) == ("open", 1)
+
+
+def test_the_cron_pass_tells_of_an_overdue_commitment_too(world, smtp):  # noqa: F811
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    officers = seat_officers(world)
+    approved(world)
+    out = StringIO()
+    with time_machine.travel(OVERDUE_AT, tick=False):
+        call_command("dispatch_reminders", stdout=out)
+    assert (
+        out.getvalue()
+        == "Reminders: 1 sent, 0 to retry, 0 failed, 0 no longer due, 0 returned from a stopped worker.\n"
+    )
+    assert [m["To"].addresses[0].addr_spec for m in smtp.messages] == [officers["pe_secretary"].email]
+    assert f"/schedule/{world.a.slug}/commitments/" in smtp.messages[0].get_body(("plain",)).get_content()

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from meetings.records.commitments import commitments_overdue_plan
 from meetings.reminders import reminders_claim, reminders_reap, reminders_send
 
 
@@ -8,6 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         reaped = reminders_reap()
+        commitments_overdue_plan()  # as the scanner does: commitments gone overdue are told of
         totals = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
         while True:
             ids, token = reminders_claim()

@@ -4,7 +4,7 @@ import factory
 
 from committees.choices import Role
 from committees.models import Committee, Membership, Person
-from meetings.choices import SessionStatus
+from meetings.choices import MAX_AGENDA_POSITION, SessionStatus
 from meetings.models import AgendaItem, Invitee, Session
 
 
@@ -65,7 +65,8 @@ class AgendaItemFactory(factory.django.DjangoModelFactory):
         model = AgendaItem
 
     session = factory.SubFactory(SessionFactory)
-    position = factory.Sequence(lambda n: n + 1)
+    # Within the positions an agenda allows (1–999), however many items a test run makes.
+    position = factory.Sequence(lambda n: n % MAX_AGENDA_POSITION + 1)
     title = factory.Sequence(lambda n: f"Item {n + 1}")
     duration_minutes = 20
 

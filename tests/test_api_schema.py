@@ -54,7 +54,7 @@ def auth_headers(db, monkeypatch, _keep_test_connection) -> dict:
     user.is_superuser = True
     user.save()
     committee = CommitteeFactory(slug="chile-peru")
-    AgendaItemFactory(session=SessionFactory(committee=committee, number=1))
+    AgendaItemFactory(session=SessionFactory(committee=committee, number=1), position=1)
     held = datetime(2025, 12, 1, 13, 0, tzinfo=UTC)
     _approved_record(SessionFactory(committee=committee, number=2, status="held", starts_at=held))
     schedule_changed()

@@ -121,6 +121,8 @@ def session_save(
             change = session_change_needing_reason(previous=previous, session=session) if previous and by else []
             if change and not reason.strip():
                 raise ValidationError({"reason": [REASON_NEEDED]})
+            if change:
+                session._change_reason = reason.strip()  # the session's history shows why
             if previous is not None:
                 moved = any(getattr(previous, field) != getattr(session, field) for field in CALENDAR_FIELDS)
                 session.sequence = previous.sequence + 1 if moved else previous.sequence

@@ -317,7 +317,10 @@ SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000
 SCHEDULE_CACHE_SECONDS = env.int("SCHEDULE_CACHE_SECONDS", default=24 * 3600)
 # What every write to the schedule does at its end, after raising the schedule version once
 # (committees.writes.schedule_write): each function is called with the write.
-SCHEDULE_WRITE_EFFECTS = ["meetings.reminders.replanning.reminders_plan_touched"]
+SCHEDULE_WRITE_EFFECTS = [
+    "meetings.reminders.replanning.reminders_plan_touched",
+    "meetings.records.services.records_follow_changes",
+]
 # How long a new API token lives unless its maker sets another expiry, and the longest any may live.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=365)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=730)

@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from committees.access import Access, by_committee
 from committees.admin.base import ScopedLogAdmin
 from meetings.models import Change
+from meetings.records.mail import change_lines
 from tracker.admin.display import instant_display
+from tracker.timezones import staff_zone
 
 
 def changes_visible(*, access: Access, queryset):
@@ -36,10 +38,10 @@ class ChangeAdmin(ScopedLogAdmin):
 
     @admin.display(description=_("old → new"))
     def what(self, obj: Change) -> str:
+        """As the other side's secretaries read it in their mail: labels in the reader's language,
+        times on the staff clock and both capitals'."""
         return format_html_join(
-            "",
-            "<div>{}: {} → {}</div>",
-            ((row.get("field", ""), row.get("old", ""), row.get("new", "")) for row in obj.changes),
+            "", "<div>{}</div>", ((line,) for line in change_lines(changes=obj.changes, zone=str(staff_zone())))
         )
 
     def has_add_permission(self, request) -> bool:

@@ -24,10 +24,17 @@ class RecordForm(forms.ModelForm):
         label=_("reason for the change"),
         help_text=_("Required to change a proposed record: its approvals are void and the other delegation is told."),
     )
+    # The revision this page showed: a record changed since is not overwritten with it.
+    read_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1)
 
     class Meta:
         model = Record
         fields = ("closing_remarks", "closing_remarks_en")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["read_revision"].initial = self.instance.revision
 
 
 class EntryForm(RuleCheckedModelForm):

@@ -62,7 +62,9 @@ class RecordAdmin(FormErrorsFromService, ScopedRecordAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = [(None, {"fields": list(self.readonly_fields)})]
         if obj is not None and self._reads_text(request, obj):
-            fieldsets.append((_("Closing remarks"), {"fields": ["closing_remarks", "closing_remarks_en"]}))
+            fieldsets.append(
+                (_("Closing remarks"), {"fields": ["closing_remarks", "closing_remarks_en", "read_revision"]})
+            )
         if obj is not None and obj.state == RecordState.PROPOSED and self.has_change_permission(request, obj):
             fieldsets.append((_("Why it changes"), {"fields": ["reason"]}))
         return fieldsets
@@ -90,6 +92,8 @@ class RecordAdmin(FormErrorsFromService, ScopedRecordAdmin):
                 entries=rows.get(RecordEntry),
                 attendance=rows.get(RecordAttendance),
                 reason=form.cleaned_data.get("reason", ""),
+                # A page that did not say which revision it showed overwrites nothing: 0 never matches.
+                revision=form.cleaned_data.get("read_revision") or 0,
             ),
         )
 

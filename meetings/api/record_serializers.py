@@ -184,6 +184,15 @@ class RecordAttendanceWriteSerializer(serializers.Serializer):
 
 
 class RecordWriteSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        help_text=_(
+            "The draft's revision this text was based on: when sent, a record changed since is refused (400 naming "
+            "`revision`) instead of losing the other writer's rows."
+        ),
+    )
     closing_remarks = serializers.CharField(max_length=TEXT_LIMIT, allow_blank=True)
     closing_remarks_en = serializers.CharField(max_length=TEXT_LIMIT, required=False, allow_blank=True, default="")
     entries = RecordEntryWriteSerializer(many=True)

@@ -39,13 +39,16 @@ from tracker.language import translation_for
 def _entries(record: Record, rows: list[dict]) -> list[RecordEntry]:
     """The entries as sent, in order: a row with the `key` of one of the record's entries changes it."""
     existing = {entry.key: entry for entry in record.entries.all()}
-    entries, unknown = [], []
+    entries, unknown, seen = [], [], set()
     for number, row in enumerate(rows, start=1):
         values = {name: value for name, value in row.items() if name not in ("key", "agenda_item_id", "person_id")}
         values.update(agenda_item=row["agenda_item_id"], person=row["person_id"])
         if (key := row.get("key")) is None:
             entries.append(RecordEntry(**values))
+        elif key in seen:
+            unknown.append(_("Row %(number)d: entry %(key)s is listed twice.") % {"number": number, "key": key})
         elif key in existing:
+            seen.add(key)
             entry = existing.pop(key)
             for field, value in values.items():
                 setattr(entry, field, value)
@@ -158,6 +161,7 @@ class RecordViewSet(viewsets.GenericViewSet):
             entries=entries,
             attendance=attendance,
             reason=data["reason"],
+            revision=data.get("revision"),
         )
         return _answer(request, record)
 

@@ -34,6 +34,7 @@ _FIELD_LABELS = {
     "venue": gettext_lazy("Venue"),
     "host_country": gettext_lazy("Host country"),
     "state": gettext_lazy("State"),
+    "version": gettext_lazy("Record version"),
     "attendance": gettext_lazy("Attendance"),
     "closing": gettext_lazy("Closing remarks"),
 }

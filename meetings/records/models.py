@@ -41,6 +41,9 @@ class Record(TimeStampedModel):
         max_length=TEXT_LIMIT,
         validators=[validate_no_control_characters],
     )
+    # The SHA-256 of what the record showed when it was proposed (or last found changed by a write
+    # elsewhere, such as a session's title or a person's name): approvals are for that text.
+    digest = models.CharField(_("SHA-256 of the text proposed"), max_length=64, blank=True, editable=False)
     # Why the version being written corrects the one approved before it (empty for version 1).
     correction_reason = models.TextField(
         _("reason for the correction"), blank=True, max_length=REASON_LIMIT, editable=False

@@ -13,10 +13,12 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from committees.access import Access, delegation_acting
-from committees.writes import schedule_write
+from committees.writes import ScheduleWrite, schedule_write
 from meetings.choices import SessionStatus
 from meetings.models import Record, RecordApproval, RecordAttendance, RecordEntry, RecordVersion, Session
 from meetings.records.changes import change_announce, explanation_check, user_name
@@ -92,16 +94,21 @@ def record_save(
     entries: Sequence[RecordEntry] | None = None,
     attendance: Sequence[RecordAttendance] | None = None,
     reason: str = "",
+    revision: int | None = None,
     now: datetime | None = None,
 ) -> Record:
     """Save the record's text as it stands in memory (closing remarks), with `entries` and
-    `attendance`, when given, as the whole lists (rows left out are deleted). A draft just takes
-    the change. A proposed record goes back to draft: the approvals given are void, the change
-    needs a `reason`, and the other delegation's secretariat is told. An approved record is not
-    changed in place: `record_correct` opens its next version first."""
+    `attendance`, when given, as the whole lists (rows left out are deleted). `revision`, when
+    given, is the one the writer read: a record changed since is refused, so that no one's rows
+    are dropped unseen. A draft just takes the change. A proposed record goes back to draft: the
+    approvals given are void, the change needs a `reason`, and the other delegation's secretariat
+    is told. An approved record is not changed in place: `record_correct` opens its next version."""
     with schedule_write(committee_ids=[record.session.committee_id], now=now) as write:
         stored = _locked(record)
         _editable_check(access=access, session=stored.session)
+        if revision is not None and revision != stored.revision:
+            raise ValidationError({"revision": [CHANGED_SINCE_READ]})
+        _line_ends_normalize(record=record, entries=entries)
         if stored.state == RecordState.APPROVED:
             raise ValidationError(
                 {
@@ -146,6 +153,41 @@ def record_save(
     return record
 
 
+CHANGED_SINCE_READ = gettext_lazy("The record has changed since you read it: read it again.")
+
+
+def _line_ends_normalize(*, record: Record, entries: Sequence[RecordEntry] | None) -> None:
+    """Browsers send line breaks as CR LF: the same text is the same text, whoever typed it."""
+    for row, fields in [
+        (record, ("closing_remarks", "closing_remarks_en")),
+        *((e, ("text", "text_en")) for e in entries or ()),
+    ]:
+        for field in fields:
+            setattr(row, field, getattr(row, field).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _revision_renew(*, record: Record, digest: str, now: datetime) -> None:
+    """A proposed record whose text changed through a write elsewhere: a new revision of what it
+    now shows, with the approvals of the old text void."""
+    record.approvals.filter(voided_at__isnull=True).update(voided_at=now)
+    record.revision += 1
+    record.digest = digest
+    record.save(update_fields=["revision", "digest", "updated_at"])
+
+
+def records_follow_changes(write: ScheduleWrite) -> None:
+    """A schedule write's effect (SCHEDULE_WRITE_EFFECTS): the proposed records of the sessions it
+    touched, and of the committees whose people or names it changed, get a new revision if what
+    they show changed, so that no approval stands for a text its approver did not see."""
+    if not write.sessions and not write.committees:
+        return
+    touched = Q(session_id__in=write.sessions) | Q(session__committee_id__in=write.committees)
+    for record in Record.objects.filter(touched, state=RecordState.PROPOSED).select_related("session__committee"):
+        digest = content_digest(record_content(record))
+        if digest != record.digest:
+            _revision_renew(record=record, digest=digest, now=write.now)
+
+
 def record_propose(*, record: Record, access: Access, user: AbstractBaseUser | None = None) -> Record:
     """Freeze a draft for approval; it must say something."""
     with schedule_write(committee_ids=[record.session.committee_id]):
@@ -156,7 +198,8 @@ def record_propose(*, record: Record, access: Access, user: AbstractBaseUser | N
         if not stored.entries.exists():
             raise ValidationError({"entries": [_("Write at least one decision, commitment or note first.")]})
         stored.state = RecordState.PROPOSED
-        stored.save(update_fields=["state", "updated_at"])
+        stored.digest = content_digest(record_content(stored))
+        stored.save(update_fields=["state", "digest", "updated_at"])
     return stored
 
 
@@ -165,7 +208,13 @@ def record_approve(
 ) -> Record:
     """The approval of the acting user's delegation for `revision`, the text they read. With both
     delegations' approvals of the same revision the record is approved: its content is kept as the
-    version's snapshot and its commitments enter the register."""
+    version's snapshot and its commitments enter the register.
+
+    A text that changed without an edit of the record (a session's title, a person's name, a
+    co-chair) is a new revision, and an approval of the old one is refused: the write that changed
+    it normally says so already (`records_follow_changes`); if one did not, the new revision is
+    kept here, committed, before the refusal."""
+    changed_elsewhere = False
     with schedule_write(committee_ids=[record.session.committee_id], now=now) as write:
         stored = _locked(record)
         delegation = delegation_acting(access=access, committee_id=stored.session.committee_id)
@@ -176,53 +225,66 @@ def record_approve(
         if stored.state != RecordState.PROPOSED:
             raise ValidationError({"state": [_("Only a proposed record can be approved.")]})
         if stored.revision != revision:
-            raise ValidationError(
-                {"revision": [_("The record has changed since you read it: read it again before approving.")]}
-            )
-        given = stored.approvals.filter(revision=revision, voided_at__isnull=True)
+            raise ValidationError({"revision": [CHANGED_SINCE_READ]})
         content = record_content(stored)
         digest = content_digest(content)
-        # What the record shows can change without an edit of its own (the session's title, a
-        # person's name): an approval of what it showed before approves nothing any more, and the
-        # text now shown is a new revision, which this approval is for.
-        if given.exclude(digest=digest).update(voided_at=write.now):
-            stored.revision = revision = stored.revision + 1
-            stored.save(update_fields=["revision", "updated_at"])
-            given = stored.approvals.filter(revision=revision, voided_at__isnull=True)
-        if given.filter(delegation=delegation).exists():
-            raise ValidationError({"record": [_("Your delegation has already approved this text.")]})
-        try:
-            RecordApproval.objects.create(
+        if digest != stored.digest:
+            _revision_renew(record=stored, digest=digest, now=write.now)
+            changed_elsewhere = True
+        else:
+            _approval_add(
                 record=stored,
-                version=stored.version,
                 revision=revision,
-                digest=digest,
-                delegation=delegation,
-                approved_by=user,
-                approver_name=user_name(user),
-                approved_at=write.now,
-            )
-        except IntegrityError as exc:
-            if violated_constraint(exc) or "record_approval" in str(exc):
-                raise ValidationError({"revision": [_("The record has changed since you read it.")]}) from exc
-            raise
-        countries = set(stored.session.committee.countries)
-        approved_by = set(given.values_list("delegation", flat=True)) | {delegation}
-        if countries <= approved_by:
-            stored.state = RecordState.APPROVED
-            stored.save(update_fields=["state", "updated_at"])
-            previous = stored.versions.order_by("-number").first()
-            RecordVersion.objects.create(
-                record=stored,
-                number=stored.version,
-                revision=stored.revision,
                 content=content,
                 digest=digest,
-                approved_at=write.now,
-                reason=stored.correction_reason,
+                delegation=delegation,
+                user=user,
+                now=write.now,
             )
-            commitments_register(record=stored, content=content, previous=previous, now=write.now)
+    if changed_elsewhere:
+        raise ValidationError({"revision": [CHANGED_SINCE_READ]})
     return stored
+
+
+def _approval_add(
+    *, record: Record, revision: int, content: dict, digest: str, delegation: str, user, now: datetime
+) -> None:
+    """Record one delegation's approval of `revision`; with the other's, the record is approved."""
+    stored = record
+    given = stored.approvals.filter(revision=revision, voided_at__isnull=True)
+    if given.filter(delegation=delegation).exists():
+        raise ValidationError({"record": [_("Your delegation has already approved this text.")]})
+    try:
+        RecordApproval.objects.create(
+            record=stored,
+            version=stored.version,
+            revision=revision,
+            digest=digest,
+            delegation=delegation,
+            approved_by=user,
+            approver_name=user_name(user),
+            approved_at=now,
+        )
+    except IntegrityError as exc:
+        if violated_constraint(exc) or "record_approval" in str(exc):
+            raise ValidationError({"revision": [CHANGED_SINCE_READ]}) from exc
+        raise
+    countries = set(stored.session.committee.countries)
+    approved_by = set(given.values_list("delegation", flat=True)) | {delegation}
+    if countries <= approved_by:
+        stored.state = RecordState.APPROVED
+        stored.save(update_fields=["state", "updated_at"])
+        previous = stored.versions.order_by("-number").first()
+        RecordVersion.objects.create(
+            record=stored,
+            number=stored.version,
+            revision=stored.revision,
+            content=content,
+            digest=digest,
+            approved_at=now,
+            reason=stored.correction_reason,
+        )
+        commitments_register(record=stored, content=content, previous=previous, now=now)
 
 
 def record_correct(
@@ -247,13 +309,7 @@ def record_correct(
         change_announce(
             session=stored.session,
             subject="record",
-            changes=[
-                {
-                    "field": "state",
-                    "old": _("approved, version %(number)d") % {"number": stored.version - 1},
-                    "new": _("draft of version %(number)d") % {"number": stored.version},
-                }
-            ],
+            changes=[{"field": "version", "old": str(stored.version - 1), "new": str(stored.version)}],
             reason=reason,
             user=user,
             access=access,

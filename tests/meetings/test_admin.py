@@ -297,6 +297,8 @@ def test_actions_cancel_postpone_and_mark_held(admin_client):
     assert list(Change.objects.values_list("session_id", "reason", "changes")) == [
         (future.pk, "Crisis en la frontera", [{"field": "status", "old": "scheduled", "new": "postponed"}])
     ]
+    assert Session.history.filter(id=future.pk).first().history_change_reason == "Crisis en la frontera"
+    assert "<div>Status: Scheduled → Postponed</div>" in admin_client.get("/admin/meetings/change/").content.decode()
     response = _action(admin_client, "cancel_sessions", [past, future], reason="Sin fecha posible")
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "1 session cancelled.",

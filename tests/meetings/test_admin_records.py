@@ -61,7 +61,12 @@ def _page(record: Record, *, new_entries=(), entry_changes=None, drop_attendance
         }
         for row in record.attendance.order_by("pk")
     ]
-    data = {"closing_remarks": record.closing_remarks, "closing_remarks_en": record.closing_remarks_en, **fields}
+    data = {
+        "closing_remarks": record.closing_remarks,
+        "closing_remarks_en": record.closing_remarks_en,
+        "read_revision": str(record.revision),  # the revision the page showed
+        **fields,
+    }
     data.update(formset("entries", [*entries, *new_entries], initial=len(entries)))
     data.update(formset("attendance", attendance, initial=len(attendance)))
     return data
@@ -213,8 +218,8 @@ def test_propose_then_approve_by_each_delegation(world):
     [
         ("own", "again", "Your delegation has already approved this text."),
         ("administrator", "current", "Only a delegation's secretariat approves a record, for its own delegation."),
-        ("other", "", "The record has changed since you read it: read it again before approving."),
-        ("other", "x1", "The record has changed since you read it: read it again before approving."),
+        ("other", "", "The record has changed since you read it: read it again."),
+        ("other", "x1", "The record has changed since you read it: read it again."),
     ],
 )
 def test_an_approval_refused_says_why_and_writes_nothing(world, role, revision, message):
@@ -233,7 +238,7 @@ def test_an_approval_of_the_revision_read_before_a_change_is_refused(world):
     other.post(_url(record), _page(record, closing_remarks="Otro cierre", reason="Typo"))
     other.post(_url(record, "propose"))
     response = admin_client(world, "own").post(_url(record, "approve"), {"revision": str(read)}, follow=True)
-    assert _messages(response) == ["The record has changed since you read it: read it again before approving."]
+    assert _messages(response) == ["The record has changed since you read it: read it again."]
     assert (RecordApproval.objects.count(), _stored(record)[:3]) == (0, ("proposed", 1, read + 1))
 
 

@@ -460,7 +460,7 @@ def test_changing_a_proposed_record_needs_a_reason_and_voids_its_approvals(world
             "proposed",
             "approve/",
             {"revision": 1},
-            {"revision": ["The record has changed since you read it: read it again before approving."]},
+            {"revision": ["The record has changed since you read it: read it again."]},
         ),
         ("proposed", "approve/", {}, {"revision": ["This field is required."]}),
         ("proposed", "approve/", {"revision": 0}, {"revision": ["Ensure this value is greater than or equal to 1."]}),
@@ -819,3 +819,25 @@ def test_commitments_list_queries_do_not_grow_with_commitments(world, clock):
         commitment_status_set(commitment=commitment, status="done", note="Hecho.", access=access_for(user), user=user)
     # the token, the role and committees, the schedule version, the page with its total, the updates
     assert (one, queries()) == ((1, 5), (10, 5))
+
+
+def test_a_put_based_on_an_older_revision_is_refused_naming_revision(world):
+    from meetings.models import Record
+    from tests.meetings.records_helpers import drafted
+    from tests.world import api_client as client_for
+
+    record = drafted(world)
+    url = f"/api/v1/sessions/{record.session_id}/record/"
+    body = client_for(world, "own").get(url).json()["draft"]
+    put = {
+        "revision": body["revision"] - 1,
+        "closing_remarks": "Cierre",
+        "entries": [],
+        "attendance": [],
+    }
+    response = client_for(world, "own").put(url, put, format="json")
+    assert (response.status_code, response.json()) == (
+        400,
+        {"revision": ["The record has changed since you read it: read it again."]},
+    )
+    assert Record.objects.get().closing_remarks == "Se levanta la sesión."

@@ -140,7 +140,7 @@ def test_approving_a_text_one_did_not_read_is_refused(world):
         record_approve(
             record=record, revision=record.revision - 1, access=access_of(world, "own"), user=world.users["own"]
         )
-    assert _refused(exc) == {"revision": ["The record has changed since you read it: read it again before approving."]}
+    assert _refused(exc) == {"revision": ["The record has changed since you read it: read it again."]}
 
 
 def test_approving_a_draft_is_refused(world):
@@ -270,7 +270,7 @@ def test_a_correction_is_a_new_version_and_the_approved_one_stays_readable(world
         ("item 1", "2026-01-15]", "2026-02-01]")
     ]
     change = Change.objects.get()
-    assert (change.reason, change.delegation, change.changes[0]["field"]) == ("Fecha errada", "PE", "state")
+    assert (change.reason, change.delegation, change.changes[0]["field"]) == ("Fecha errada", "PE", "version")
 
 
 def test_proposing_an_empty_record_is_refused(world):
@@ -334,24 +334,93 @@ def test_another_committees_session_record_is_its_own(world):
         record_start(session=other, access=access_of(world, "own"))
 
 
-def test_an_approval_of_what_the_record_showed_before_a_change_elsewhere_no_longer_counts(world):
+def test_a_change_elsewhere_to_what_a_proposed_record_shows_is_a_new_revision_to_approve(world):
     from meetings.services import session_update
 
     record = proposed(world)
-    record_approve(record=record, revision=record.revision, access=access_of(world, "own"), user=world.users["own"])
+    read = record.revision
+    record_approve(record=record, revision=read, access=access_of(world, "own"), user=world.users["own"])
     session_update(session=record.session, data={"title": "Otra sesión"})  # shown in the record, not its own edit
-    record = record_approve(
-        record=record, revision=record.revision, access=access_of(world, "other"), user=world.users["other"]
-    )
-    assert Record.objects.get().state == "proposed"
-    assert sorted(RecordApproval.objects.values_list("delegation", flat=True).filter(voided_at__isnull=True)) == ["PE"]
-    record = record_approve(
-        record=record, revision=record.revision, access=access_of(world, "own"), user=world.users["own"]
-    )
+    record.refresh_from_db()
+    assert (record.state, record.revision) == ("proposed", read + 1)
+    assert not RecordApproval.objects.filter(voided_at__isnull=True).exists()  # Chile approved the old title
+    with pytest.raises(ValidationError) as exc:  # Peru read the old title
+        record_approve(record=record, revision=read, access=access_of(world, "other"), user=world.users["other"])
+    assert exc.value.message_dict == {"revision": ["The record has changed since you read it: read it again."]}
+    for role in ("other", "own"):
+        record = record_approve(record=record, revision=read + 1, access=access_of(world, role), user=world.users[role])
     version = RecordVersion.objects.get()
     assert (Record.objects.get().state, version.content["session"]["title"]) == ("approved", "Otra sesión")
     live = RecordApproval.objects.filter(voided_at__isnull=True)
     assert sorted(live.values_list("delegation", "digest")) == [("CL", version.digest), ("PE", version.digest)]
+
+
+def test_a_renamed_co_chair_makes_a_new_revision_of_a_proposed_record(world):
+    from committees.services import person_save
+
+    officers = seat_officers(world)
+    record = proposed(world)
+    read = record.revision
+    chair = officers["cl_chair"]
+    chair.full_name = "Javiera Cordero Otra"
+    person_save(person=chair)
+    with pytest.raises(ValidationError):
+        record_approve(record=record, revision=read, access=access_of(world, "other"), user=world.users["other"])
+    assert Record.objects.get().revision == read + 1
+
+
+def test_a_change_no_write_announced_is_caught_at_approval_and_its_new_revision_kept(world):
+    from committees.models import Person
+
+    officers = seat_officers(world)
+    record = proposed(world)
+    read = record.revision
+    Person.objects.filter(pk=officers["pe_chair"].pk).update(full_name="Hugo de Zela Llosa")  # no service, no effect
+    with pytest.raises(ValidationError) as exc:
+        record_approve(record=record, revision=read, access=access_of(world, "other"), user=world.users["other"])
+    assert list(exc.value.message_dict) == ["revision"]
+    assert (Record.objects.get().revision, RecordApproval.objects.count()) == (read + 1, 0)  # kept, though refused
+    for role in ("other", "own"):
+        record = record_approve(record=record, revision=read + 1, access=access_of(world, role), user=world.users[role])
+    assert RecordVersion.objects.get().content["co_chairs"][1]["name"] == "Hugo de Zela Llosa"
+
+
+def test_line_breaks_as_a_browser_sends_them_are_no_change(world):
+    session = held_session(world)
+    record = record_start(session=session, access=access_of(world, "own"))
+    record.closing_remarks = "Primera línea\nSegunda línea"
+    record = record_save(record=record, access=access_of(world, "own"), user=None, entries=entries_for(session))
+    record = record_propose(record=record, access=access_of(world, "own"))
+    record_approve(record=record, revision=record.revision, access=access_of(world, "own"), user=None)
+    record.closing_remarks = "Primera línea\r\nSegunda línea"
+    record_save(record=record, access=access_of(world, "other"), user=None)  # no reason needed: nothing changed
+    stored = Record.objects.get()
+    assert (stored.state, stored.closing_remarks) == ("proposed", "Primera línea\nSegunda línea")
+    assert RecordApproval.objects.filter(voided_at__isnull=True).count() == 1
+
+
+def test_a_save_based_on_an_older_revision_is_refused_and_drops_nothing(world):
+    record = drafted(world)
+    read = record.revision
+    note = RecordEntry(kind="note", text="Nota de Perú")
+    record_save(
+        record=Record.objects.get(),
+        access=access_of(world, "other"),
+        user=None,
+        entries=[*record.entries.order_by("position"), note],
+    )
+    stale = Record.objects.get()
+    stale.closing_remarks = "Cierre de Chile"
+    with pytest.raises(ValidationError) as exc:
+        record_save(
+            record=stale,
+            access=access_of(world, "own"),
+            user=None,
+            entries=list(record.entries.exclude(text="Nota de Perú")),
+            revision=read,
+        )
+    assert exc.value.message_dict == {"revision": ["The record has changed since you read it: read it again."]}
+    assert RecordEntry.objects.filter(text="Nota de Perú").exists()
 
 
 @postgresql_only

@@ -4,7 +4,7 @@ session, and each change to a proposed or approved record, is kept with who made
 outbox (a row of kind "change" per secretary, sent like any reminder)."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from committees.access import Access, delegation_acting
 from committees.choices import Role
-from committees.models import Person
+from committees.models import Committee, Person
 from meetings.choices import ReminderKind
 from meetings.models import Change, Reminder, Session
 from meetings.records.models import REASON_LIMIT
@@ -50,12 +50,14 @@ def user_name(user: AbstractBaseUser | None) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
-def secretaries_told(*, session: Session, delegation: str | None, day) -> list[Person]:
-    """The secretaries (members with the secretary role on `day`) of the delegations other than
-    `delegation` (all of them when it is None: a change made by an administrator), with an address."""
-    seats = session.committee.memberships.filter(role=Role.SECRETARY).active_on(day)
-    if delegation:
-        seats = seats.exclude(delegation=delegation)
+def secretaries(*, committee: Committee, day: date, only: str | None = None, but: str | None = None) -> list[Person]:
+    """A committee's delegation secretariat as people mail reaches: the members with the secretary
+    role on `day` and an address, of delegation `only`, or of every delegation but `but`."""
+    seats = committee.memberships.filter(role=Role.SECRETARY).active_on(day)
+    if only:
+        seats = seats.filter(delegation=only)
+    if but:
+        seats = seats.exclude(delegation=but)
     return list(Person.objects.filter(pk__in=seats.values("person_id")).exclude(email="").order_by("pk"))
 
 
@@ -93,7 +95,8 @@ def change_announce(
                 next_attempt_at=now,
                 message_id=message_id_new(),
             )
-            for person in secretaries_told(session=session, delegation=delegation, day=timezone.localdate(now))
+            # The other delegation's (both, for a change by an administrator).
+            for person in secretaries(committee=session.committee, day=timezone.localdate(now), but=delegation)
         ]
     )
     return change

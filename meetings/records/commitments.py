@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from committees.access import Access
-from committees.choices import Role
 from committees.models import Committee, Person
 from committees.writes import schedule_write
 from meetings.choices import ReminderKind, ReminderState
 from meetings.models import Commitment, CommitmentUpdate, Record, RecordVersion, Reminder
-from meetings.records.changes import explanation_check, user_name
+from meetings.records.changes import explanation_check, secretaries, user_name
 from meetings.records.choices import (
     BOTH_DELEGATIONS,
     CLOSED_COMMITMENT_STATUSES,
@@ -173,10 +172,8 @@ def overdue_recipients(*, commitment: Commitment, today) -> list[Person]:
     secretaries (members with the secretary role), both delegations' for a commitment of both."""
     if commitment.person is not None and commitment.person.email:
         return [commitment.person]
-    seats = commitment.committee.memberships.filter(role=Role.SECRETARY).active_on(today)
-    if commitment.responsible != BOTH_DELEGATIONS:
-        seats = seats.filter(delegation=commitment.responsible)
-    return list(Person.objects.filter(pk__in=seats.values("person_id")).exclude(email="").order_by("pk"))
+    only = None if commitment.responsible == BOTH_DELEGATIONS else commitment.responsible
+    return secretaries(committee=commitment.committee, day=today, only=only)
 
 
 def commitments_overdue_plan(*, now: datetime | None = None) -> int:

@@ -233,7 +233,7 @@ def record_approve(
             changed_elsewhere = True
         else:
             _approval_add(
-                record=stored,
+                stored=stored,
                 revision=revision,
                 content=content,
                 digest=digest,
@@ -247,10 +247,17 @@ def record_approve(
 
 
 def _approval_add(
-    *, record: Record, revision: int, content: dict, digest: str, delegation: str, user, now: datetime
+    *,
+    stored: Record,
+    revision: int,
+    content: dict,
+    digest: str,
+    delegation: str,
+    user: AbstractBaseUser | None,
+    now: datetime,
 ) -> None:
-    """Record one delegation's approval of `revision`; with the other's, the record is approved."""
-    stored = record
+    """Record one delegation's approval of `revision` of the locked record `stored`; with the
+    other's, the record is approved."""
     given = stored.approvals.filter(revision=revision, voided_at__isnull=True)
     if given.filter(delegation=delegation).exists():
         raise ValidationError({"record": [_("Your delegation has already approved this text.")]})

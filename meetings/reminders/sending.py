@@ -161,9 +161,10 @@ def _prepare(
     row.session = session
     if row.commitment_id:
         row.commitment = Commitment.objects.select_related("person").get(pk=row.commitment_id)  # as it is now
-    if session.pk not in recipients:
+    # Who should know of the session now: asked only for the kinds that go to them alone.
+    if row.kind in _TO_RECIPIENTS_ONLY and session.pk not in recipients:
         recipients[session.pk] = {person.pk for person in reminder_recipients(session=session)}
-    if reason := _still_wanted(row, session, now, recipients[session.pk]):
+    if reason := _still_wanted(row, session, now, recipients.get(session.pk, set())):
         if reason == ReminderState.PENDING:
             _redate(row=row, mine=mine)  # the session moved: follow it
         else:

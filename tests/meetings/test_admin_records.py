@@ -583,5 +583,10 @@ def test_staff_who_only_read_the_committee_are_not_offered_the_correction_form(w
     record = approved_record(world)
     client = Client()
     client.force_login(user_in(SECRETARIAT, (world.a, ""), staff=True))  # assigned to read A only
-    assert client.get(f"/admin/meetings/record/{record.pk}/change/").status_code == 200
+    page = client.get(f"/admin/meetings/record/{record.pk}/change/")
+    assert (page.status_code, page.context["record_can_correct"]) == (200, False)
+    assert f"/admin/meetings/record/{record.pk}/correct/" not in page.content.decode()
     assert client.get(f"/admin/meetings/record/{record.pk}/correct/").status_code == 403
+    refused = client.post(f"/admin/meetings/record/{record.pk}/correct/", {"reason": "Errata"})
+    assert refused.status_code == 403
+    assert list(Record.objects.values_list("state", "version")) == [("approved", 1)]

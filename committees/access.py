@@ -5,6 +5,7 @@ StaffAssignment for; the secretariat of a delegation changes that delegation's p
 memberships and the sessions the committee shares. Model permissions (the user's groups) say
 which kinds of record they may change at all; these rules say which rows."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
@@ -48,7 +49,14 @@ EVERYTHING = Access(everything=True, committees=frozenset(), delegations=frozens
 ROLE_MARK = "*"
 # The request's answer of `access_for`, under this key of `tracker.request_cache`.
 ACCESS_KEY = "committee_access"
-# Table names come from the models; every value is a parameter.
+# Each grant of a user, as (user id, committee id, delegation): an assignment, or (user id, NULL,
+# ROLE_MARK) for the administrator role. Table names come from the models; every value is a parameter.
+GRANTS_SQL = (
+    f"SELECT user_id, committee_id, delegation FROM {StaffAssignment._meta.db_table} "  # noqa: S608
+    f"UNION ALL SELECT member.user_id, NULL, %s FROM {Group.user_set.through._meta.db_table} AS member "
+    f"JOIN {Group._meta.db_table} AS role ON role.id = member.group_id WHERE role.name = %s"
+)
+GRANTS_PARAMETERS = (ROLE_MARK, ADMINISTRATOR)
 _ACCESS_SQL = (
     f"SELECT committee_id, delegation FROM {StaffAssignment._meta.db_table} WHERE user_id = %s "  # noqa: S608
     f"UNION ALL SELECT NULL, %s FROM {Group.user_set.through._meta.db_table} AS member "
@@ -66,13 +74,21 @@ def access_for(user: AbstractBaseUser | AnonymousUser) -> Access:
 def _access_read(user: AbstractBaseUser) -> Access:
     if user.is_superuser:
         return EVERYTHING
-    # One query for both the role and the assignments, in plain SQL: it runs on every API
-    # request, and the ORM would spend longer building it than the database answering it.
+    # One query for both the role and the assignments, in plain SQL: it runs on every request of
+    # the staff site, and the ORM would spend longer building it than the database answering it.
     with connection.cursor() as cursor:
         cursor.execute(_ACCESS_SQL, [user.pk, ROLE_MARK, user.pk, ADMINISTRATOR])
-        rows = cursor.fetchall()
+        return access_from_grants(user, cursor.fetchall())
+
+
+def access_from_grants(user: AbstractBaseUser, grants: Iterable[tuple[int | None, str | None]]) -> Access:
+    """The access of `user` from their grants as (committee id, delegation) pairs, (None,
+    ROLE_MARK) for the administrator role; a (None, None) pair (no grant) is ignored. The role is
+    kept too, so that tracker.roles.is_administrator need not ask again this request."""
+    if user.is_superuser:
+        return EVERYTHING
+    rows = [(committee, country) for committee, country in grants if committee is not None or country == ROLE_MARK]
     administrator = any(committee is None for committee, _country in rows)
-    # The role is read already: tracker.roles.is_administrator need not ask again this request.
     per_user(user, IS_ADMINISTRATOR_KEY, lambda: administrator)
     if administrator:
         return EVERYTHING

@@ -5,16 +5,25 @@ from importlib import import_module
 
 from django.apps import apps
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from committees.models import Committee, StaffAssignment
+from tracker.conditional import schedule_bodies_forget
 from tracker.models import TokenScope
 from tracker.roles import ADMINISTRATOR, READER, SECRETARIAT
 from tracker.tokens import api_token_create
 
 _counter = iter(range(1, 10**6))
+
+
+def cached_bodies_forget() -> None:
+    """Empty the shared cache and this process's bodies: the next answer is built."""
+    cache.clear()
+    schedule_bodies_forget()
+
 LONG = timedelta(days=20 * 365)
 
 

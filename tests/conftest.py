@@ -1,6 +1,5 @@
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
@@ -18,12 +17,21 @@ def _plain_static_and_fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _forget() -> None:
+    from tests.api import cached_bodies_forget
+    from tracker.api.throttling import throttle_forget
+
+    cached_bodies_forget()
+    throttle_forget()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    # Each test's database starts again from the same schedule version; cached bodies must not carry over.
-    cache.clear()
+    # Each test's database starts again from the same schedule version; cached bodies (shared and
+    # this process's) and request counts must not carry over.
+    _forget()
     yield
-    cache.clear()
+    _forget()
 
 
 postgresql_only = pytest.mark.skipif(

@@ -11,7 +11,9 @@ within the second of the response is only a weak validator (RFC 9110, 8.8.2.2). 
 reason If-Modified-Since never earns a 304 within that second; the ETag does."""
 
 import hashlib
+import re
 from collections.abc import Callable
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,14 +22,20 @@ from django.utils import timezone
 from django.utils.cache import parse_etags, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 
-from tracker.schedule import schedule_version
+from tracker.local_bodies import Body, LocalBodies
+from tracker.schedule import schedule_version, schedule_version_for
+
+# This process's recent bodies (see tracker.local_bodies).
+LOCAL_BODIES = LocalBodies()
+# "gzip" in Accept-Encoding, unless refused with q=0.
+_GZIP = re.compile(r"(?:^|,)\s*gzip\s*(?:;\s*q\s*=\s*(?P<q>[0-9.]+))?\s*(?:,|$)", re.IGNORECASE)
 
 
 def _not_modified(request: HttpRequest, etag: str, changed: int | None) -> bool:
     """`changed` is the whole second of the last change, or None while that second lasts."""
     if if_none_match := request.headers.get("If-None-Match"):
         # A header that is present decides alone (RFC 9110, 13.2.2), by weak comparison: a proxy
-        # that compressed the body hands back W/"...".
+        # that compressed the body, or this server, hands back W/"...".
         sent = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
         return "*" in sent or etag in sent
     if changed is not None and (since := parse_http_date_safe(request.headers.get("If-Modified-Since", ""))):
@@ -35,35 +43,76 @@ def _not_modified(request: HttpRequest, etag: str, changed: int | None) -> bool:
     return False
 
 
+def _accepts_gzip(request: HttpRequest) -> bool:
+    found = _GZIP.search(request.headers.get("Accept-Encoding", ""))
+    if found is None:
+        return False
+    try:
+        return found["q"] is None or float(found["q"]) > 0
+    except ValueError:
+        return False
+
+
+def schedule_bodies_forget() -> None:
+    """Forget this process's bodies (the shared cache is emptied with `cache.clear()`)."""
+    LOCAL_BODIES.clear()
+
+
 def schedule_response(
-    request: HttpRequest, *, build: Callable[[], bytes], content_type: str, variant: str = ""
+    request: HttpRequest,
+    *,
+    build: Callable[[], bytes],
+    content_type: str,
+    variant: str = "",
+    check: Callable[[], None] | None = None,
+    version: tuple[int, datetime] | None = None,
 ) -> HttpResponse:
-    """The response for `request`, built by `build()` only when neither the client nor the cache
+    """The response for `request`, built by `build()` only when neither the client nor a cache
     holds it for the current schedule version. `variant` separates bodies that differ for the
-    same address (e.g. per reader)."""
-    version, changed_at = schedule_version()
+    same address (e.g. per reader). `check()` refuses a bad query string (by raising) before
+    anything is answered; it runs once per version and address in each process, as an answer
+    kept for them was made after it passed. `version` is the schedule version read for the
+    request, if it was read already (by default: as read for `request.user`, or now)."""
+    if version is None:
+        version = schedule_version_for(request.user) if hasattr(request, "user") else schedule_version()
+    number, changed_at = version
     fingerprint = hashlib.sha256(
         f"{request.method}|{request.build_absolute_uri()}|{content_type}|{variant}".encode()
     ).hexdigest()[:24]
     # The change time is part of the version, so a database restored to an older version number
     # never meets bodies cached for the newer one.
-    stamp = f"{version}.{int(changed_at.timestamp() * 1_000_000)}"
+    stamp = f"{number}.{int(changed_at.timestamp() * 1_000_000)}"
     etag = f'"{stamp}-{fingerprint}"'
+    key = f"schedule:{stamp}:{fingerprint}"
     changed = int(changed_at.timestamp())
     last_modified = changed if int(timezone.now().timestamp()) > changed else None
+    kept = LOCAL_BODIES.get(stamp, key)
+    if kept is None and check is not None:
+        check()
+        kept = LOCAL_BODIES.put(stamp, key, Body(plain=None))
+    compress = _accepts_gzip(request)
     if _not_modified(request, etag, last_modified):
         response = HttpResponseNotModified()
     else:
-        key = f"schedule:{stamp}:{fingerprint}"
-        body = cache.get(key)
-        if body is None:
-            body = build()
-            cache.set(key, body, settings.SCHEDULE_CACHE_SECONDS)
-        response = HttpResponse(body, content_type=content_type)
-    response["ETag"] = etag
+        if kept is None or kept.plain is None:
+            body = cache.get(key)
+            if body is None:
+                body = build()
+                cache.set(key, body, settings.SCHEDULE_CACHE_SECONDS)
+            kept = LOCAL_BODIES.put(stamp, key, Body(plain=body))
+        response = HttpResponse(
+            LOCAL_BODIES.compressed(key, kept) if compress else kept.plain, content_type=content_type
+        )
+        if compress:
+            response["Content-Encoding"] = "gzip"
+    # A compressed body is another representation of the same answer: its tag is weak (as Django's
+    # GZipMiddleware makes it), and weak comparison matches either. A 304 carries the tag a 200
+    # would have.
+    response["ETag"] = f"W/{etag}" if compress else etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified)
-    # Readers must ask again each time (a 304 is cheap); the body depends on who asks.
+    # Readers must ask again each time (a 304 is cheap); the body depends on who asks and on what
+    # encoding they accept.
     response["Cache-Control"] = "private, no-cache"
-    patch_vary_headers(response, ("Authorization", "Cookie"))
+    patch_vary_headers(response, ("Authorization", "Cookie", "Accept-Encoding"))
     return response

@@ -11,6 +11,10 @@ from django.views.i18n import set_language as django_set_language
 from tracker.models import UserPreferences
 from tracker.request_cache import per_user
 
+# The request's answer of `preferred_language`, under this key of `tracker.request_cache`; the API
+# reads it with the token (committees.readers).
+PREFERRED_LANGUAGE_KEY = "preferred_language"
+
 
 def preferred_language(user) -> str:
     """The language `user` chose, or "" (then the browser's counts); read once a request."""
@@ -20,7 +24,7 @@ def preferred_language(user) -> str:
     def chosen() -> str:
         return UserPreferences.objects.filter(user=user).values_list("language", flat=True).first() or ""
 
-    return per_user(user, "preferred_language", chosen)
+    return per_user(user, PREFERRED_LANGUAGE_KEY, chosen)
 
 
 def translation_for(user) -> translation.override:

@@ -21,7 +21,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _split(token: str) -> tuple[str, str] | None:
+def token_parts(token: str) -> tuple[str, str] | None:
+    """The public key id and the secret of a token or calendar address, or None when it is not
+    one."""
     key_id, dot, secret = token.partition(".")
     if not dot or not key_id or not secret or len(token) > 200:
         return None
@@ -69,10 +71,21 @@ def api_token_create(
     return token, api_token_issue(token=token)
 
 
+def api_token_accepted(*, found: ApiToken | None, token: str, now: datetime) -> ApiToken | None:
+    """`found` (read by its key id, with its user, among tokens neither revoked nor expired) when
+    `token` is its full value and its user is active, else None. Recent use is recorded at most
+    once a minute."""
+    if found is None or not hmac.compare_digest(found.key_hash, _digest(token)) or not found.user.is_active:
+        return None
+    if found.last_used_at is None or now - found.last_used_at > LAST_USED_GRANULARITY:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    return found
+
+
 def api_token_authenticate(token: str) -> ApiToken | None:
-    """The live token this string is (not revoked, not expired), or None. Recent use is recorded
-    at most once a minute."""
-    parts = _split(token)
+    """The live token this string is (not revoked, not expired), or None. (The API reads it with
+    the user's access in one query: committees.readers.)"""
+    parts = token_parts(token)
     if parts is None:
         return None
     now = timezone.now()
@@ -81,11 +94,7 @@ def api_token_authenticate(token: str) -> ApiToken | None:
         .filter(key_id=parts[0], revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )
-    if found is None or not hmac.compare_digest(found.key_hash, _digest(token)) or not found.user.is_active:
-        return None
-    if found.last_used_at is None or now - found.last_used_at > LAST_USED_GRANULARITY:
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
-    return found
+    return api_token_accepted(found=found, token=token, now=now)
 
 
 def api_token_revoke(*, token: ApiToken) -> None:
@@ -112,14 +121,21 @@ def calendar_feed_create(*, user: AbstractBaseUser) -> CalendarFeed:
     return calendar_feed_issue(feed=CalendarFeed(user=user))
 
 
+def calendar_feed_accepted(*, found: CalendarFeed | None, token: str) -> CalendarFeed | None:
+    """`found` (read by its key id, with its user, among addresses not revoked) when `token` is its
+    full value and its user is active, else None."""
+    parts = token_parts(token)
+    if found is None or parts is None or not found.user.is_active:
+        return None
+    return found if hmac.compare_digest(found.secret.encode(), parts[1].encode()) else None
+
+
 def calendar_feed_find(token: str) -> CalendarFeed | None:
-    parts = _split(token)
+    parts = token_parts(token)
     if parts is None:
         return None
     found = CalendarFeed.objects.select_related("user").filter(key_id=parts[0], revoked_at__isnull=True).first()
-    if found is None or not hmac.compare_digest(found.secret.encode(), parts[1].encode()) or not found.user.is_active:
-        return None
-    return found
+    return calendar_feed_accepted(found=found, token=token)
 
 
 def calendar_feed_revoke(*, feed: CalendarFeed) -> None:

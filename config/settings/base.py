@@ -315,6 +315,9 @@ REMINDER_DB_BACKOFF_SECONDS = env.int("REMINDER_DB_BACKOFF_SECONDS", default=5)
 SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
 # How long a rendered schedule body stays in the cache; a change makes it unreachable at once anyway.
 SCHEDULE_CACHE_SECONDS = env.int("SCHEDULE_CACHE_SECONDS", default=24 * 3600)
+# Each web process also keeps the bodies it served for the current version in its own memory, up
+# to this many bytes, so that a warm answer is not copied from the shared cache on every request.
+SCHEDULE_LOCAL_CACHE_BYTES = env.int("SCHEDULE_LOCAL_CACHE_BYTES", default=64 * 1024 * 1024)
 # What every write to the schedule does at its end, after raising the schedule version once
 # (committees.writes.schedule_write): each function is called with the write.
 SCHEDULE_WRITE_EFFECTS = [
@@ -345,7 +348,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, 11 * AGENDA_MAX_ITEMS + 300)
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "tracker.api.authentication.TokenAuthentication",
+        "committees.api.authentication.TokenAuthentication",
         "tracker.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ReadAuthenticatedWriteWithModelPermission"],

@@ -1,3 +1,4 @@
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from committees.access import access_for, by_committee, committees_visible
+from committees.readers import calendar_feed_read
 from meetings.api.filters import AgendaItemFilter, SessionFilter, TombstoneFilter
 from meetings.api.serializers import (
     AgendaItemListSerializer,
@@ -38,7 +40,7 @@ from tracker.api.schema import (
 from tracker.api.views import CachedListMixin, CachedReadMixin, ICalendarViewMixin
 from tracker.conditional import schedule_response
 from tracker.language import translation_for
-from tracker.tokens import calendar_feed_find
+from tracker.schedule import schedule_version_for
 
 
 def _agenda_items(session: Session | None, items: list[dict]) -> list[AgendaItem]:
@@ -202,21 +204,31 @@ def sessions_calendar_response(request, *, user):
     """The sessions `user` may see that the request's filters select, as iCalendar, through the
     schedule cache."""
     access = access_for(user)
-    sessions = sessions_visible(access=access)
-    committees = committees_visible(access=access)  # the feed is named after them
-    if request.query_params:  # most subscriptions send none: no form to build then
-        filterset = SessionFilter(request.query_params, queryset=sessions)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        sessions = filterset.qs
-        if filterset.form.cleaned_data.get("committee"):
-            committees = committees.filter(slug=filterset.form.cleaned_data["committee"])
+
+    def filtered() -> tuple[QuerySet, QuerySet]:
+        sessions = sessions_visible(access=access)
+        committees = committees_visible(access=access)  # the feed is named after them
+        if request.query_params:  # most subscriptions send none: no form to build then
+            filterset = SessionFilter(request.query_params, queryset=sessions)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            sessions = filterset.qs
+            if filterset.form.cleaned_data.get("committee"):
+                committees = committees.filter(slug=filterset.form.cleaned_data["committee"])
+        return sessions, committees
+
+    def build() -> bytes:
+        sessions, committees = filtered()
+        return sessions_calendar(sessions, name=feed_name(committees))
+
     with translation_for(user):
         return schedule_response(
             request,
-            build=lambda: sessions_calendar(sessions, name=feed_name(committees)),
+            build=build,
             content_type=ICS,
             variant=f"{access.key}|{get_language()}",  # titles and labels are in the reader's language
+            check=filtered if request.query_params else None,
+            version=schedule_version_for(user),
         )
 
 
@@ -283,7 +295,7 @@ class CalendarFeedView(ICalendarViewMixin, APIView):
         },
     )
     def get(self, request, token: str):
-        feed = calendar_feed_find(token)
+        feed = calendar_feed_read(token)
         if feed is None:
             raise NotFound(_("No such calendar address (it may have been revoked)."))
         return sessions_calendar_response(request, user=feed.user)

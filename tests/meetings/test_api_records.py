@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,7 +14,7 @@ from meetings.models import Commitment, Record, RecordApproval, RecordEntry, Ses
 from meetings.records.choices import EntryKind, RecordState
 from meetings.records.commitments import commitment_status_set
 from meetings.records.services import record_approve, record_correct, record_propose, record_save, record_start
-from tests.api import secretariat_of, token_client
+from tests.api import cached_bodies_forget, secretariat_of, token_client
 from tests.world import ROLES, api_client
 
 pytestmark = pytest.mark.django_db
@@ -791,7 +790,7 @@ def test_commitments_list_queries_do_not_grow_with_commitments(world, clock):
     client.get("/api/v1/")  # the token's first use is recorded once
 
     def queries() -> tuple[int, int]:
-        cache.clear()  # measure building the page, not serving it from the cache
+        cached_bodies_forget()  # measure building the page, not serving it from the cache
         with CaptureQueriesContext(connection) as captured:
             response = client.get("/api/v1/commitments/", {"page_size": 100})
         assert response.status_code == 200

@@ -7,9 +7,11 @@ from tracker.tokens import api_token_authenticate
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Token <token>`; the token is stored only as its SHA-256."""
+    """`Authorization: Token <token>`; the token is stored only as its SHA-256. `find` reads the
+    token (the API's own reads it with its user's access: committees.api.authentication)."""
 
     keyword = "Token"
+    find = staticmethod(api_token_authenticate)
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
@@ -21,7 +23,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             token = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
-        found = api_token_authenticate(token)
+        found = self.find(token)
         if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         return found.user, found

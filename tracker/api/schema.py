@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "tracker.api.authentication.TokenAuthentication"
+    match_subclasses = True
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema) -> dict:

@@ -1,18 +1,89 @@
-from rest_framework.throttling import SimpleRateThrottle
+"""The API's rate limit: a token bucket per client in each web process, so that counting a request
+costs no round trip to a shared store.
+
+A client may make API_RATE requests in a burst and then one more each time an even share of the
+period has passed (1200/minute: 1,200 at once, then one every 50 ms). Each process keeps its own
+buckets, so with W web processes behind a load balancer a client gets at most W times API_RATE in
+all; set API_RATE to the share per process that gives the total wanted."""
+
+import threading
+import time
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
 
 from tracker.models import ApiToken
 
+# A bucket refilled to the full burst is the same as none: such buckets are dropped when there
+# are more than this many, so that an address scan cannot fill the process's memory.
+MAX_BUCKETS = 50_000
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-class TokenRateThrottle(SimpleRateThrottle):
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """`"1200/minute"` as (1200 requests, 60 seconds)."""
+    count, _slash, period = rate.partition("/")
+    return int(count), _PERIODS[period[:1]]
+
+
+class _Buckets:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.levels: dict[str, tuple[float, float]] = {}  # ident: (requests left, when counted)
+
+    def take(self, ident: str, *, burst: int, per_second: float, now: float) -> float:
+        """Take one request from the bucket; 0 when it was there, else the seconds until one is."""
+        with self.lock:
+            left, then = self.levels.get(ident, (float(burst), now))
+            left = min(float(burst), left + (now - then) * per_second)
+            if left < 1:
+                self.levels[ident] = (left, now)
+                return (1 - left) / per_second
+            self.levels[ident] = (left - 1, now)
+            if len(self.levels) > MAX_BUCKETS:
+                self._drop_full(burst=burst, per_second=per_second, now=now)
+            return 0.0
+
+    def _drop_full(self, *, burst: int, per_second: float, now: float) -> None:
+        self.levels = {
+            ident: (left, then)
+            for ident, (left, then) in self.levels.items()
+            if left + (now - then) * per_second < burst
+        }
+
+    def clear(self) -> None:
+        with self.lock:
+            self.levels.clear()
+
+
+BUCKETS = _Buckets()
+
+
+class TokenRateThrottle(BaseThrottle):
     """A rate per API token (per user for staff sessions, e.g. Swagger UI's; per address otherwise)."""
 
     scope = "token"
+    rate: str | None = None  # API_RATE unless set
 
-    def get_cache_key(self, request, view) -> str:
+    def __init__(self) -> None:
+        self.delay = 0.0
+
+    def ident_of(self, request) -> str:
         if isinstance(request.auth, ApiToken):
-            ident = f"token-{request.auth.pk}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user-{request.user.pk}"
-        else:
-            ident = f"addr-{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return f"token-{request.auth.pk}"
+        if request.user and request.user.is_authenticated:
+            return f"user-{request.user.pk}"
+        return f"addr-{self.get_ident(request)}"
+
+    def allow_request(self, request, view) -> bool:
+        count, seconds = rate_parse(self.rate or api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        self.delay = BUCKETS.take(self.ident_of(request), burst=count, per_second=count / seconds, now=time.monotonic())
+        return self.delay == 0
+
+    def wait(self) -> float:
+        return self.delay
+
+
+def throttle_forget() -> None:
+    """Forget every client's count in this process."""
+    BUCKETS.clear()

@@ -26,13 +26,15 @@ class CachedListMixin:
     def _cached(self, request, handler, *args, **kwargs):
         if not isinstance(request.accepted_renderer, JSONRenderer):
             return handler(request, *args, **kwargs)  # another renderer's answer is built afresh
+        check = None
         if getattr(self, "action", None) == "list" and request.query_params:
-            self._check_query(request)
+            check = lambda: self._check_query(request)  # noqa: E731 - run only when no answer is kept
         return schedule_response(
             request,
             build=lambda: JSONRenderer().render(handler(request, *args, **kwargs).data),
             content_type=JSON,
             variant=self.cache_variant(request),
+            check=check,
         )
 
     def cache_variant(self, request) -> str:

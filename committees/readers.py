@@ -29,6 +29,11 @@ M = TypeVar("M", bound=Model)
 
 
 @cache
+def _attnames(model: type[Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+@cache
 def _converters(model: type[Model], vendor: str) -> tuple[tuple[Col, tuple[Callable, ...]], ...]:
     """For each concrete field of `model`, what the ORM applies to the value the driver hands back."""
     converters = []
@@ -51,7 +56,7 @@ def _instance(model: type[M], values: Sequence) -> M:
         for convert in converters:
             value = convert(value, column, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], converted)
+    return model.from_db(connection.alias, _attnames(model), converted)
 
 
 def _sql(credential: type[Model], condition: str) -> str:

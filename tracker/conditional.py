@@ -13,6 +13,7 @@ reason If-Modified-Since never earns a 304 within that second; the ETag does."""
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -58,6 +59,58 @@ def schedule_bodies_forget() -> None:
     LOCAL_BODIES.clear()
 
 
+@dataclass(frozen=True)
+class _Validators:
+    stamp: str  # the schedule version and when it was raised
+    etag: str
+    key: str  # of the body, in the shared cache and this process's
+    last_modified: int | None  # the whole second of the last change, once it is over
+
+
+def _validators(
+    request: HttpRequest, *, content_type: str, variant: str, version: tuple[int, datetime] | None
+) -> _Validators:
+    if version is None:
+        version = schedule_version_for(request.user) if hasattr(request, "user") else schedule_version()
+    number, changed_at = version
+    fingerprint = hashlib.sha256(
+        f"{request.method}|{request.build_absolute_uri()}|{content_type}|{variant}".encode()
+    ).hexdigest()[:24]
+    # The change time is part of the version, so a database restored to an older version number
+    # never meets bodies cached for the newer one.
+    stamp = f"{number}.{int(changed_at.timestamp() * 1_000_000)}"
+    changed = int(changed_at.timestamp())
+    return _Validators(
+        stamp=stamp,
+        etag=f'"{stamp}-{fingerprint}"',
+        key=f"schedule:{stamp}:{fingerprint}",
+        last_modified=changed if int(timezone.now().timestamp()) > changed else None,
+    )
+
+
+def _respond(request: HttpRequest, validators: _Validators, kept: Body | None, content_type: str) -> HttpResponse:
+    """A 304 when the client holds the answer, else the kept body (gzipped for clients that accept it)."""
+    compress = _accepts_gzip(request)
+    if _not_modified(request, validators.etag, validators.last_modified):
+        response = HttpResponseNotModified()
+    else:
+        body = LOCAL_BODIES.compressed(validators.key, kept) if compress else kept.plain
+        response = HttpResponse(body, content_type=content_type)
+        if compress:
+            response["Content-Encoding"] = "gzip"
+    # A compressed body is another representation of the same answer: its tag is weak (as Django's
+    # GZipMiddleware makes it), and weak comparison matches either. A 304 carries the tag a 200
+    # would have.
+    response["ETag"] = f"W/{validators.etag}" if compress else validators.etag
+    if validators.last_modified is not None:
+        response["Last-Modified"] = http_date(validators.last_modified)
+    # Readers must ask again each time (a 304 is cheap); the body depends on who asks and on what
+    # encoding they accept.
+    response["Cache-Control"] = "private, no-cache"
+    patch_vary_headers(response, ("Authorization", "Cookie", "Accept-Encoding"))
+    return response
+
+
 def schedule_response(
     request: HttpRequest,
     *,
@@ -70,49 +123,34 @@ def schedule_response(
     """The response for `request`, built by `build()` only when neither the client nor a cache
     holds it for the current schedule version. `variant` separates bodies that differ for the
     same address (e.g. per reader). `check()` refuses a bad query string (by raising) before
-    anything is answered; it runs once per version and address in each process, as an answer
-    kept for them was made after it passed. `version` is the schedule version read for the
-    request, if it was read already (by default: as read for `request.user`, or now)."""
-    if version is None:
-        version = schedule_version_for(request.user) if hasattr(request, "user") else schedule_version()
-    number, changed_at = version
-    fingerprint = hashlib.sha256(
-        f"{request.method}|{request.build_absolute_uri()}|{content_type}|{variant}".encode()
-    ).hexdigest()[:24]
-    # The change time is part of the version, so a database restored to an older version number
-    # never meets bodies cached for the newer one.
-    stamp = f"{number}.{int(changed_at.timestamp() * 1_000_000)}"
-    etag = f'"{stamp}-{fingerprint}"'
-    key = f"schedule:{stamp}:{fingerprint}"
-    changed = int(changed_at.timestamp())
-    last_modified = changed if int(timezone.now().timestamp()) > changed else None
-    kept = LOCAL_BODIES.get(stamp, key)
-    if kept is None and check is not None:
-        check()
-        kept = LOCAL_BODIES.put(stamp, key, Body(plain=None))
-    compress = _accepts_gzip(request)
-    if _not_modified(request, etag, last_modified):
-        response = HttpResponseNotModified()
-    else:
-        if kept is None or kept.plain is None:
-            body = cache.get(key)
-            if body is None:
-                body = build()
-                cache.set(key, body, settings.SCHEDULE_CACHE_SECONDS)
-            kept = LOCAL_BODIES.put(stamp, key, Body(plain=body))
-        response = HttpResponse(
-            LOCAL_BODIES.compressed(key, kept) if compress else kept.plain, content_type=content_type
-        )
-        if compress:
-            response["Content-Encoding"] = "gzip"
-    # A compressed body is another representation of the same answer: its tag is weak (as Django's
-    # GZipMiddleware makes it), and weak comparison matches either. A 304 carries the tag a 200
-    # would have.
-    response["ETag"] = f"W/{etag}" if compress else etag
-    if last_modified is not None:
-        response["Last-Modified"] = http_date(last_modified)
-    # Readers must ask again each time (a 304 is cheap); the body depends on who asks and on what
-    # encoding they accept.
-    response["Cache-Control"] = "private, no-cache"
-    patch_vary_headers(response, ("Authorization", "Cookie", "Accept-Encoding"))
-    return response
+    anything is answered. `version` is the schedule version read for the request, if it was read
+    already (by default: as read for `request.user`, or now).
+
+    What was answered is remembered in this process for the version (see `kept_response`): the
+    body, or that the request passed its checks when the answer was a 304."""
+    validators = _validators(request, content_type=content_type, variant=variant, version=version)
+    kept = LOCAL_BODIES.get(validators.stamp, validators.key)
+    if kept is None:
+        if check is not None:
+            check()
+        kept = LOCAL_BODIES.put(validators.stamp, validators.key, Body(plain=None))
+    if kept.plain is None and not _not_modified(request, validators.etag, validators.last_modified):
+        body = cache.get(validators.key)
+        if body is None:
+            body = build()
+            cache.set(validators.key, body, settings.SCHEDULE_CACHE_SECONDS)
+        kept = LOCAL_BODIES.put(validators.stamp, validators.key, Body(plain=body))
+    return _respond(request, validators, kept, content_type)
+
+
+def kept_response(
+    request: HttpRequest, *, content_type: str, variant: str, version: tuple[int, datetime]
+) -> HttpResponse | None:
+    """The response `schedule_response` would give, when this process answered the same request
+    for the same version before (so its checks passed then, and hold until the version changes),
+    and has its body or owes only a 304; else None. Nothing is built or read here."""
+    validators = _validators(request, content_type=content_type, variant=variant, version=version)
+    kept = LOCAL_BODIES.get(validators.stamp, validators.key)
+    if kept is None or (kept.plain is None and not _not_modified(request, validators.etag, validators.last_modified)):
+        return None
+    return _respond(request, validators, kept, content_type)

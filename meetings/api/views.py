@@ -38,7 +38,7 @@ from tracker.api.schema import (
     filter_parameters,
 )
 from tracker.api.views import CachedListMixin, CachedReadMixin, ICalendarViewMixin
-from tracker.conditional import schedule_response
+from tracker.conditional import kept_response, schedule_response
 from tracker.language import translation_for
 from tracker.schedule import schedule_version_for
 
@@ -200,6 +200,12 @@ class AgendaItemViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
         return access_for(request.user).key
 
 
+def _calendar_variant(user) -> str:
+    """What a calendar's body depends on besides its address: the reader's committees and language
+    (titles and labels are in it). Called with the reader's language active."""
+    return f"{access_for(user).key}|{get_language()}"
+
+
 def sessions_calendar_response(request, *, user):
     """The sessions `user` may see that the request's filters select, as iCalendar, through the
     schedule cache."""
@@ -226,11 +232,22 @@ def sessions_calendar_response(request, *, user):
             request,
             build=build,
             content_type=ICS,
-            variant=f"{access.key}|{get_language()}",  # titles and labels are in the reader's language
+            variant=_calendar_variant(user),
             check=filtered if request.query_params else None,
             version=schedule_version_for(user),
         )
 
+
+def kept_calendar_response(request, *, user):
+    """The answer `sessions_calendar_response` gave to the same request for this version, or None."""
+    with translation_for(user):
+        return kept_response(
+            request, content_type=ICS, variant=_calendar_variant(user), version=schedule_version_for(user)
+        )
+
+
+# The calendar address read for this request, kept on the request.
+FEED_READ_ATTRIBUTE = "calendar_feed_read"
 
 CALENDAR_RESPONSES = {
     (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="An iCalendar (RFC 5545) file."),
@@ -249,6 +266,13 @@ class SessionsCalendarView(ICalendarViewMixin, APIView):
     )
     def get(self, request):
         return sessions_calendar_response(request, user=request.user)
+
+    def kept_answer(self, request, *args, **kwargs):
+        token = self.kept_token(request)
+        if token is None:
+            return None
+        response = kept_calendar_response(request, user=token.user)
+        return response if response is not None and self.kept_within_rate(request, token) else None
 
 
 class SessionCalendarView(ICalendarViewMixin, APIView):
@@ -295,7 +319,15 @@ class CalendarFeedView(ICalendarViewMixin, APIView):
         },
     )
     def get(self, request, token: str):
-        feed = calendar_feed_read(token)
+        feed = getattr(request, FEED_READ_ATTRIBUTE, None) or calendar_feed_read(token)
         if feed is None:
             raise NotFound(_("No such calendar address (it may have been revoked)."))
         return sessions_calendar_response(request, user=feed.user)
+
+    def kept_answer(self, request, *args, token: str, **kwargs):
+        feed = calendar_feed_read(token)
+        if feed is None:
+            return None
+        setattr(request, FEED_READ_ATTRIBUTE, feed)  # for the full way
+        response = kept_calendar_response(request, user=feed.user)
+        return response if response is not None and self.kept_within_rate(request, None) else None

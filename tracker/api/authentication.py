@@ -5,6 +5,9 @@ from rest_framework import authentication, exceptions
 from tracker.security import second_factor_satisfied
 from tracker.tokens import api_token_authenticate
 
+# The (token, what `find` gave for it) already read for this request, kept on the request.
+READ_ATTRIBUTE = "api_token_read"
+
 
 class TokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Token <token>`; the token is stored only as its SHA-256. `find` reads the
@@ -13,17 +16,24 @@ class TokenAuthentication(authentication.BaseAuthentication):
     keyword = "Token"
     find = staticmethod(api_token_authenticate)
 
-    def authenticate(self, request):
+    def token_of(self, request) -> str | None:
+        """The token the request sends, or None when it sends none; a malformed header is refused."""
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send the header as “Authorization: Token <token>”."))
         try:
-            token = header[1].decode("ascii")
+            return header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
-        found = self.find(token)
+
+    def authenticate(self, request):
+        token = self.token_of(request)
+        if token is None:
+            return None
+        read = getattr(request, READ_ATTRIBUTE, None)
+        found = read[1] if read is not None and read[0] == token else self.find(token)
         if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         return found.user, found

@@ -68,17 +68,28 @@ class TokenRateThrottle(BaseThrottle):
     def __init__(self) -> None:
         self.delay = 0.0
 
-    def ident_of(self, request) -> str:
-        if isinstance(request.auth, ApiToken):
-            return f"token-{request.auth.pk}"
-        if request.user and request.user.is_authenticated:
-            return f"user-{request.user.pk}"
+    @staticmethod
+    def ident_of_token(token: ApiToken) -> str:
+        return f"token-{token.pk}"
+
+    def ident_of_address(self, request) -> str:
         return f"addr-{self.get_ident(request)}"
 
-    def allow_request(self, request, view) -> bool:
+    def ident_of(self, request) -> str:
+        if isinstance(request.auth, ApiToken):
+            return self.ident_of_token(request.auth)
+        if request.user and request.user.is_authenticated:
+            return f"user-{request.user.pk}"
+        return self.ident_of_address(request)
+
+    def allow(self, ident: str) -> bool:
+        """Count a request of the client `ident`; False when it must wait (`wait()` says how long)."""
         count, seconds = rate_parse(self.rate or api_settings.DEFAULT_THROTTLE_RATES[self.scope])
-        self.delay = BUCKETS.take(self.ident_of(request), burst=count, per_second=count / seconds, now=time.monotonic())
+        self.delay = BUCKETS.take(ident, burst=count, per_second=count / seconds, now=time.monotonic())
         return self.delay == 0
+
+    def allow_request(self, request, view) -> bool:
+        return self.allow(self.ident_of(request))
 
     def wait(self) -> float:
         return self.delay

@@ -122,6 +122,9 @@ else:
     # as the whole lookup of an API read. Without it, after the database restarts each process
     # fails the one request that finds its connection dead, and connects afresh for the next.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+# The query that reads an API request's token, user, access and schedule version is prepared on
+# PostgreSQL; turn this off behind a connection pooler that cannot keep prepared statements.
+API_READS_PREPARED = env.bool("API_READS_PREPARED", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker -----------------------------------------------------------------

@@ -20,7 +20,7 @@ from icalendar import Calendar, Event
 from committees.models import Committee
 from meetings.choices import SessionStatus
 from meetings.models import Session
-from tracker.ical_zones import vtimezone
+from tracker.ical_zones import vtimezone, vtimezone_ical
 from tracker.timezones import (
     LocalTimeProblem,
     capital_clocks,
@@ -112,17 +112,37 @@ def feed_name(committees: Iterable[Committee]) -> str:
     return " — ".join(sorted(committee.display_name for committee in committees)) or _("Committee sessions")
 
 
-def timezones_add(calendar: Calendar) -> None:
-    """A VTIMEZONE for each zone the events name, with the rules of their dates and a year on
-    either side (so that feeds stay small)."""
+def _zones_needed(calendar: Calendar) -> tuple[list[str], date, date] | None:
+    """The zones the events name, and the span of dates their rules must cover: the events' dates
+    and a year on either side (so that feeds stay small); None without events."""
     events = calendar.walk("VEVENT")
     instants = [to_utc(event[key].dt) for event in events for key in ("DTSTART", "DTEND") if key in event]
     if not instants:
-        return
+        return None
     first, last = min(instants).date() - timedelta(days=366), max(instants).date() + timedelta(days=366)
-    names = sorted(calendar.get_used_tzids())  # a time in UTC names no zone: it ends in Z
-    # Ahead of the events: some readers resolve a time with the zones read so far.
-    calendar.subcomponents[:0] = [vtimezone(name, first=first, last=last) for name in names]
+    return sorted(calendar.get_used_tzids()), first, last  # a time in UTC names no zone: it ends in Z
+
+
+def timezones_add(calendar: Calendar) -> None:
+    """A VTIMEZONE for each zone the events name, ahead of the events: some readers resolve a time
+    with the zones read so far."""
+    if needed := _zones_needed(calendar):
+        names, first, last = needed
+        calendar.subcomponents[:0] = [vtimezone(name, first=first, last=last) for name in names]
+
+
+def calendar_ical(calendar: Calendar) -> bytes:
+    """`calendar` (holding no VTIMEZONE yet) written out as `timezones_add` and `to_ical` would
+    write it, each VTIMEZONE taken already written from the process's cache."""
+    written = calendar.to_ical()
+    if not (needed := _zones_needed(calendar)):
+        return written
+    names, first, last = needed
+    # Where the first component begins (a text value cannot start a line: line breaks in it are
+    # escaped, and a folded line starts with a space).
+    at = written.index(b"\r\nBEGIN:") + 2
+    zones = b"".join(vtimezone_ical(name, first=first, last=last) for name in names)
+    return written[:at] + zones + written[at:]
 
 
 def sessions_calendar(sessions: Iterable[Session], *, name: str) -> bytes:

@@ -3,23 +3,30 @@ venue's (and both capitals'), the agenda, and an invitation (.ics) their calenda
 
 Each kind says what happened: an invitation, a reminder, a change (what changed since the mail
 the person was last sent), a postponement, a cancellation. The text, the invitation's summary,
-description and location, and the sender's name are all in the reader's language."""
+description and location, and the sender's name are all in the reader's language.
+
+A mail is written as a `Letter`, which holds nothing of its reader but their language and clock
+(and, for a change, what their last mail showed): readers who share those share one letter, and
+`Letter.to` only adds the address, the Message-ID and the invitation's ATTENDEE."""
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
-from icalendar import Calendar, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vText
 
-from meetings.calendars import PRODID, session_event, session_page_url, timezones_add
+from committees.models import Person
+from meetings.calendars import PRODID, calendar_ical, session_event, session_page_url
 from meetings.choices import SESSION_OFF_KINDS, ReminderKind, ReminderState
 from meetings.models import AgendaItem, Reminder, Session
 from tracker.bilingual import text_for_reader
@@ -33,6 +40,8 @@ _SUBJECTS = {
     ReminderKind.POSTPONEMENT: gettext_lazy("Postponed: %(committee)s, session %(number)d — %(title)s"),
     ReminderKind.CANCELLATION: gettext_lazy("Cancelled: %(committee)s, session %(number)d — %(title)s"),
 }
+# Kinds whose mail says what changed since the reader's last mail about the session.
+CHANGES_SHOWN_KINDS = frozenset({ReminderKind.UPDATE, ReminderKind.INVITATION})
 
 
 def one_line(text: str) -> str:
@@ -61,35 +70,6 @@ def invitation_method(kind: str) -> str:
     return "CANCEL" if kind in SESSION_OFF_KINDS else "REQUEST"
 
 
-def invitation(row: Reminder) -> bytes:
-    """METHOD:REQUEST (or CANCEL) for this person: the session's UID and SEQUENCE, the committee's
-    secretariat as ORGANIZER, the person as ATTENDEE; texts in the active language."""
-    session, person = row.session, row.person
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", invitation_method(row.kind))
-    event = session_event(session)
-    if row.kind in SESSION_OFF_KINDS:
-        event["STATUS"] = vText("CANCELLED")
-    organizer = vCalAddress(f"mailto:{_sender_address(session)}")
-    organizer.params["CN"] = vText(one_line(session.committee.display_name))
-    event["ORGANIZER"] = organizer
-    attendee = vCalAddress(f"mailto:{person.email}")
-    attendee.params.update({"CN": vText(one_line(person.full_name)), "ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"})
-    event.add("attendee", attendee)
-    calendar.add_component(event)
-    timezones_add(calendar)
-    return calendar.to_ical()
-
-
-@dataclass(frozen=True)
-class ReminderMail:
-    message: EmailMultiAlternatives
-    shown: dict  # the session as this mail shows it (see session_shown)
-    before: dict | None  # the session as the person's last mail about it showed it
-
-
 def _sender_address(session: Session) -> str:
     return parseaddr(session.committee.secretariat_email or settings.DEFAULT_FROM_EMAIL)[1]
 
@@ -99,8 +79,65 @@ def sender(session: Session) -> str:
     return formataddr((one_line(session.committee.display_name), _sender_address(session)))
 
 
-def recipient(person) -> str:
+def recipient(person: Person) -> str:
     return formataddr((one_line(person.full_name), person.email))
+
+
+def _attendee(person: Person) -> vCalAddress:
+    attendee = vCalAddress(f"mailto:{person.email}")
+    attendee.params.update({"CN": vText(one_line(person.full_name)), "ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"})
+    return attendee
+
+
+def _invitation_calendar(session: Session, kind: str, attendee: vCalAddress) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", invitation_method(kind))
+    event = session_event(session)
+    if kind in SESSION_OFF_KINDS:
+        event["STATUS"] = vText("CANCELLED")
+    organizer = vCalAddress(f"mailto:{_sender_address(session)}")
+    organizer.params["CN"] = vText(one_line(session.committee.display_name))
+    event["ORGANIZER"] = organizer
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    return calendar
+
+
+def invitation(row: Reminder) -> bytes:
+    """METHOD:REQUEST (or CANCEL) for this person: the session's UID and SEQUENCE, the committee's
+    secretariat as ORGANIZER, the person as ATTENDEE; texts in the active language."""
+    return calendar_ical(_invitation_calendar(row.session, row.kind, _attendee(row.person)))
+
+
+def _attendee_line(attendee: vCalAddress) -> bytes:
+    """The ATTENDEE property as the library writes it in an event: folded, ending in CRLF."""
+    holder = Event()
+    holder.add("attendee", attendee)
+    return holder.to_ical().removeprefix(b"BEGIN:VEVENT\r\n").removesuffix(b"END:VEVENT\r\n")
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An `invitation` written for every reader at once but for its ATTENDEE line."""
+
+    method: str
+    head: bytes  # up to the ATTENDEE line
+    tail: bytes  # after it
+
+    def to(self, person: Person) -> bytes:
+        return self.head + _attendee_line(_attendee(person)) + self.tail
+
+
+def session_invitation(*, session: Session, kind: str) -> Invitation:
+    """The session's invitation of `kind` in the active language, for any reader: written with a
+    stand-in attendee, whose line (the one ATTENDEE of the calendar) each reader's own replaces."""
+    stand_in = vCalAddress("mailto:attendee")
+    written = calendar_ical(_invitation_calendar(session, kind, stand_in))
+    line = _attendee_line(stand_in)
+    at = written.index(b"\r\n" + line) + 2
+    return Invitation(method=invitation_method(kind), head=written[:at], tail=written[at + len(line) :])
 
 
 def row_message(
@@ -119,6 +156,27 @@ def row_message(
     return message
 
 
+@dataclass(frozen=True)
+class Letter:
+    """A mail as every reader who shares its language and clock gets it, but for the address."""
+
+    subject: str
+    text: str
+    html: str
+    from_email: str
+    invitation: Invitation | None = None
+
+    def to(self, row: Reminder, *, connection=None) -> EmailMultiAlternatives:
+        """The mail of `row`, to its person."""
+        message = row_message(
+            row, subject=self.subject, text=self.text, html=self.html, from_email=self.from_email, connection=connection
+        )
+        if self.invitation is not None:
+            method = self.invitation.method
+            message.attach("invitation.ics", self.invitation.to(row.person), f"text/calendar; method={method}")
+        return message
+
+
 def session_shown(*, session: Session, agenda: list[AgendaItem]) -> dict:
     """What a mail shows of the session, as JSON: kept on the row when it is sent, so the next
     change notice can say what changed for that reader."""
@@ -133,12 +191,25 @@ def session_shown(*, session: Session, agenda: list[AgendaItem]) -> dict:
     }
 
 
+def _shown_by_sent_mail(session_id: int) -> QuerySet:
+    """What each mail about the session that the SMTP server accepted showed of it, latest first."""
+    sent = Reminder.objects.filter(session_id=session_id, state=ReminderState.SENT, shown__isnull=False)
+    return sent.order_by("-sent_at", "-pk")
+
+
 def last_shown(*, row: Reminder) -> dict | None:
     """What the person's last mail about the session, other than this row, showed of it."""
-    sent = Reminder.objects.filter(
-        session_id=row.session_id, person_id=row.person_id, state=ReminderState.SENT, shown__isnull=False
-    ).exclude(pk=row.pk)
-    return sent.order_by("-sent_at", "-pk").values_list("shown", flat=True).first()
+    sent = _shown_by_sent_mail(row.session_id).filter(person_id=row.person_id).exclude(pk=row.pk)
+    return sent.values_list("shown", flat=True).first()
+
+
+def last_shown_to(*, session_id: int, person_ids: Iterable[int], rows: Iterable[int]) -> dict[int, dict]:
+    """`last_shown` for several people at once (one query), per person; `rows`: the rows asking."""
+    sent = _shown_by_sent_mail(session_id).filter(person_id__in=list(person_ids)).exclude(pk__in=list(rows))
+    latest: dict[int, dict] = {}
+    for person_id, shown in sent.values_list("person_id", "shown"):
+        latest.setdefault(person_id, shown)
+    return latest
 
 
 def _on_clock(value: datetime, zone_name: str) -> str:
@@ -189,38 +260,66 @@ def session_changes(*, before: dict, session: Session, agenda: list[AgendaItem],
     return lines
 
 
-def reminder_mail(row: Reminder, *, connection=None) -> ReminderMail:
-    """The mail for the row in the person's language and on their clock, with what it shows."""
-    session, person = row.session, row.person
-    kind = ReminderKind(row.kind)
-    agenda = list(session.agenda_items.select_related("presenter").order_by("position"))
-    shown = session_shown(session=session, agenda=agenda)
-    before = last_shown(row=row) if kind in (ReminderKind.UPDATE, ReminderKind.INVITATION) else None
-    with translation.override(person.preferred_language):
+def reminder_letter(
+    *,
+    session: Session,
+    agenda: list[AgendaItem],
+    kind: str,
+    language: str,
+    zone: str,
+    before: dict | None,
+    invitation: Invitation | None = None,
+) -> Letter:
+    """The mail of `kind` about the session for readers of `language` on the clock of `zone` whose
+    last mail about it showed `before`; `invitation`, when given, already written in `language`."""
+    kind = ReminderKind(kind)
+    with translation.override(language):
         committee = session.committee.display_name
         subject = _SUBJECTS[kind] % {"committee": committee, "number": session.number, "title": session.display_title}
+        # Nothing here may name the reader: every reader of this language and clock gets these bytes.
         context = {
-            "row": row,
             "kind": kind.value,
+            "language": language,
             "session": session,
-            "person": person,
             "committee": committee,
-            "clocks": _clocks(session, person.timezone),
-            "ends": format_in_zone(session.ends_at, person.timezone),
+            "clocks": _clocks(session, zone),
+            "ends": format_in_zone(session.ends_at, zone),
             "agenda": agenda,
             "link": session_page_url(session),
             "changes": (
-                session_changes(before=before, session=session, agenda=agenda, reader_zone=person.timezone)
-                if before
-                else []
+                session_changes(before=before, session=session, agenda=agenda, reader_zone=zone) if before else []
             ),
             "told_before": before is not None,
         }
-        text = render_to_string("meetings/email/reminder.txt", context)
-        html = render_to_string("meetings/email/reminder.html", context)
-        calendar = invitation(row)
-        from_email = sender(session)
-    message = row_message(row, subject=subject, text=text, html=html, from_email=from_email, connection=connection)
-    method = invitation_method(kind)
-    message.attach("invitation.ics", calendar, f"text/calendar; method={method}")
-    return ReminderMail(message=message, shown=shown, before=before)
+        return Letter(
+            subject=subject,
+            text=render_to_string("meetings/email/reminder.txt", context),
+            html=render_to_string("meetings/email/reminder.html", context),
+            from_email=sender(session),
+            invitation=invitation or session_invitation(session=session, kind=kind),
+        )
+
+
+@dataclass(frozen=True)
+class ReminderMail:
+    message: EmailMultiAlternatives
+    shown: dict  # the session as this mail shows it (see session_shown)
+    before: dict | None  # the session as the person's last mail about it showed it
+
+
+def reminder_mail(row: Reminder, *, connection=None) -> ReminderMail:
+    """The mail for the row in the person's language and on their clock, with what it shows,
+    written for this row alone (a worker writes a chunk's mail with meetings.reminders.letters)."""
+    session, person = row.session, row.person
+    agenda = list(session.agenda_items.select_related("presenter").order_by("position"))
+    before = last_shown(row=row) if row.kind in CHANGES_SHOWN_KINDS else None
+    letter = reminder_letter(
+        session=session,
+        agenda=agenda,
+        kind=row.kind,
+        language=person.preferred_language,
+        zone=person.timezone,
+        before=before,
+    )
+    shown = session_shown(session=session, agenda=agenda)
+    return ReminderMail(message=letter.to(row, connection=connection), shown=shown, before=before)

@@ -24,6 +24,7 @@ def cached_bodies_forget() -> None:
     cache.clear()
     schedule_bodies_forget()
 
+
 LONG = timedelta(days=20 * 365)
 
 

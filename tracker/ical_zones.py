@@ -221,3 +221,11 @@ def vtimezone(name: str, *, first: date, last: date) -> Timezone:
     for component in sorted(observances, key=lambda component: component["DTSTART"].dt):
         timezone.add_component(component)
     return timezone
+
+
+@lru_cache(maxsize=64)
+def vtimezone_ical(name: str, *, first: date, last: date) -> bytes:
+    """`vtimezone(name, first=first, last=last)` written out, once per zone and span in a process.
+    Writing it costs more than building it, and a shared component could be changed by whoever
+    holds it: the cache keeps bytes."""
+    return vtimezone(name, first=first, last=last).to_ical()

@@ -155,7 +155,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# Under the broker's visibility timeout (3600 s), so no running task is handed to a second worker.
+# Under the broker's visibility timeout (3600 s), so no running task is handed to a second worker,
+# and under REMINDER_STUCK_MINUTES, so the reaper never returns rows a send task may still send.
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 REMINDER_SCAN_SECONDS = env.int("REMINDER_SCAN_SECONDS", default=15)
@@ -172,8 +173,8 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "tracker.mail.EmlFileBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
-# A hung SMTP server must not hold a worker: a chunk of REMINDER_CHUNK rows times this stays
-# under the send task's soft time limit.
+# A hung SMTP server must not hold a worker: each reply is awaited this long at most, and a send
+# task stops taking rows after REMINDER_CHUNK_SECONDS.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Committee tracker <tracker@tracker.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -310,9 +311,15 @@ REMINDER_STUCK_MINUTES = env.int("REMINDER_STUCK_MINUTES", default=10)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=8)
 REMINDER_DEBOUNCE_SECONDS = env.int("REMINDER_DEBOUNCE_SECONDS", default=60)
 REMINDER_BATCH = env.int("REMINDER_BATCH", default=200)
-REMINDER_CHUNK = env.int("REMINDER_CHUNK", default=20)
+# Rows per send task. A task reads each session of its chunk once and writes each text once per
+# language and clock, so a bigger chunk costs fewer queries and renders per mail.
+REMINDER_CHUNK = env.int("REMINDER_CHUNK", default=100)
+# A send task takes no further row after this long: the rest go back to the queue, due at once,
+# so a slow or hung SMTP server cannot hold them in flight until the reaper. With EMAIL_TIMEOUT and
+# REMINDER_DB_RETRY_SECONDS it stays under CELERY_TASK_SOFT_TIME_LIMIT (`manage.py check` says so).
+REMINDER_CHUNK_SECONDS = env.int("REMINDER_CHUNK_SECONDS", default=180)
 # A dropped database connection or a cancelled statement: a chunk tries again on a new
-# connection for this long in all (inside the soft time limit with EMAIL_TIMEOUT × REMINDER_CHUNK);
+# connection for this long in all (inside the soft time limit with REMINDER_CHUNK_SECONDS);
 # a row the database failed before it was sent waits this long (doubling per attempt) to retry.
 REMINDER_DB_RETRY_SECONDS = env.int("REMINDER_DB_RETRY_SECONDS", default=30)
 REMINDER_DB_BACKOFF_SECONDS = env.int("REMINDER_DB_BACKOFF_SECONDS", default=5)

@@ -15,8 +15,8 @@ from django_countries import countries
 
 from meetings.calendars import session_page_url
 from meetings.choices import ReminderKind, SessionStatus
-from meetings.mail import row_message, sender
-from meetings.models import Reminder
+from meetings.mail import Letter, sender
+from meetings.models import Change, Commitment, Reminder, Session
 from meetings.records.choices import delegation_name
 from tracker.timezones import capital_clocks, format_in_zone
 
@@ -73,22 +73,29 @@ def commitments_page_url(committee) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("schedule-commitments", kwargs={"slug": committee.slug})
 
 
-def record_mail(row: Reminder, *, connection=None) -> EmailMultiAlternatives:
-    """The mail for an overdue-commitment or change row."""
-    session, person = row.session, row.person
-    kind = ReminderKind(row.kind)
-    with translation.override(person.preferred_language):
+def record_letter(
+    *,
+    kind: str,
+    session: Session,
+    language: str,
+    zone: str,
+    commitment: Commitment | None = None,
+    change: Change | None = None,
+) -> Letter:
+    """The mail about an overdue `commitment` or a `change` to the session, for readers of
+    `language` on the clock of `zone`: nothing in it names the reader."""
+    kind = ReminderKind(kind)
+    with translation.override(language):
         committee = session.committee.display_name
         context = {
             "kind": kind.value,
-            "person": person,
+            "language": language,
             "committee": committee,
             "session": session,
-            "session_start": format_in_zone(session.starts_at, person.timezone),
+            "session_start": format_in_zone(session.starts_at, zone),
             "link": session_page_url(session),
         }
         if kind == ReminderKind.OVERDUE:
-            commitment = row.commitment
             context |= {
                 "commitment": commitment,
                 "responsible": delegation_name(commitment.responsible),
@@ -97,13 +104,12 @@ def record_mail(row: Reminder, *, connection=None) -> EmailMultiAlternatives:
             text = Truncator(commitment.display_text).words(8)
             subject = _SUBJECTS[kind] % {"committee": committee, "text": text}
         else:
-            change = row.change
             by = delegation_name(change.delegation) if change.delegation else _("an administrator")
             context |= {
                 "change": change,
                 "by": by,
-                "made_at": format_in_zone(change.made_at, person.timezone),
-                "lines": change_lines(changes=change.changes, zone=person.timezone),
+                "made_at": format_in_zone(change.made_at, zone),
+                "lines": change_lines(changes=change.changes, zone=zone),
             }
             subject = _SUBJECTS[kind] % {
                 "by": by,
@@ -111,7 +117,23 @@ def record_mail(row: Reminder, *, connection=None) -> EmailMultiAlternatives:
                 "number": session.number,
                 "title": session.display_title,
             }
-        text = render_to_string("meetings/email/record.txt", context)
-        html = render_to_string("meetings/email/record.html", context)
-        from_email = sender(session)
-    return row_message(row, subject=subject, text=text, html=html, from_email=from_email, connection=connection)
+        return Letter(
+            subject=subject,
+            text=render_to_string("meetings/email/record.txt", context),
+            html=render_to_string("meetings/email/record.html", context),
+            from_email=sender(session),
+        )
+
+
+def record_mail(row: Reminder, *, connection=None) -> EmailMultiAlternatives:
+    """The mail for an overdue-commitment or change row, written for this row alone."""
+    overdue = row.kind == ReminderKind.OVERDUE
+    letter = record_letter(
+        kind=row.kind,
+        session=row.session,
+        language=row.person.preferred_language,
+        zone=row.person.timezone,
+        commitment=row.commitment if overdue else None,
+        change=None if overdue else row.change,
+    )
+    return letter.to(row, connection=connection)

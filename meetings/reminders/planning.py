@@ -79,7 +79,8 @@ def notice_follow_up(*, session: Session, person_id: int, told: str, now: dateti
 
 
 def _last_told(session: Session) -> dict[int, tuple[str, datetime]]:
-    """Per person, the kind and time of the last mail about the session the SMTP server accepted."""
+    """Per person, the kind and time of the last mail about the session recorded as sent (one the
+    SMTP server accepted that is still in flight is followed up by whoever records it)."""
     sent = session.reminders.filter(state=ReminderState.SENT).exclude(kind__in=RECORD_KINDS).order_by("sent_at", "pk")
     return {person_id: (kind, sent_at) for person_id, kind, sent_at in sent.values_list("person_id", "kind", "sent_at")}
 
@@ -136,9 +137,9 @@ def reminders_plan(*, session: Session, moved: bool = False, now: datetime | Non
     now = now or timezone.now()
     grace = timedelta(minutes=settings.REMINDER_GRACE_MINUTES)
     rows = {(r.person_id, r.offset_minutes): r for r in session.reminders.filter(kind=ReminderKind.REMINDER)}
-    # Only mail the SMTP server accepted counts. A row in flight is not told: its worker reads
-    # the session before sending, and re-dates the row if it finds it moved; one that read it
-    # before this change and sends the old time tells the person itself (_record_sent).
+    # Only mail recorded as sent counts. A row in flight is not told: its worker reads the
+    # session before sending, and re-dates the row if it finds it moved; one that read it before
+    # this change and sends the old time tells the person itself (meetings.reminders.recording).
     told = _last_told(session)
     pending_notices = session.reminders.filter(state=ReminderState.PENDING, kind__in=SESSION_NOTICE_KINDS)
 

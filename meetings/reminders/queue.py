@@ -14,24 +14,30 @@ from django.utils import timezone
 from meetings.choices import ReminderKind, ReminderState
 from meetings.models import Reminder
 from meetings.reminders.planning import message_id_new
+from meetings.reminders.recording import reminders_record_sent
 
 
 def reminders_reap(*, now: datetime | None = None) -> int:
-    """Return rows whose worker stopped touching them (it died, or its chunk waited too long in
-    the queue); its claim token no longer matches, so it can neither send nor record them.
-    Rows already tried the maximum number of times end as failed."""
+    """Deal with rows whose worker stopped touching them (it died, or its chunk waited too long in
+    the queue); their claim token no longer matches, so that worker can neither send nor record
+    them. A row whose mail the SMTP server accepted is recorded as sent, as its worker would have
+    (meetings.reminders.recording); the others are returned to the queue, or end as failed when
+    they were tried the maximum number of times."""
     now = now or timezone.now()
     stuck = Reminder.objects.filter(
         state=ReminderState.SENDING, claimed_at__lt=now - timedelta(minutes=settings.REMINDER_STUCK_MINUTES)
     )
-    given_up = stuck.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+    sessions = stuck.filter(sent_at__isnull=False).order_by("session_id").values_list("session_id", flat=True)
+    recorded = sum(reminders_record_sent(session_id=pk, accepted=stuck, now=now) for pk in sessions.distinct())
+    unsent = stuck.filter(sent_at__isnull=True)
+    given_up = unsent.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
         state=ReminderState.FAILED,
         claimed_at=None,
         claim_token="",
         last_error="Left in flight at the last attempt (its worker stopped or its chunk waited too long).",
     )
-    returned = stuck.update(state=ReminderState.PENDING, next_attempt_at=now, claimed_at=None, claim_token="")
-    return given_up + returned
+    returned = unsent.update(state=ReminderState.PENDING, next_attempt_at=now, claimed_at=None, claim_token="")
+    return recorded + given_up + returned
 
 
 def reminders_claim(*, now: datetime | None = None, limit: int | None = None) -> tuple[list[int], str]:

@@ -1,5 +1,9 @@
-"""Sending: a worker takes each row of its chunk under the claim token, reads the session again,
-sends over one SMTP connection and records the outcome, riding out database trouble."""
+"""Sending: a worker takes the rows of its chunk at once under the claim token, and sends them
+a session at a time. Just before a session's rows it reads the session again, in a few queries
+however many rows it has (meetings.reminders.chunk), so a change committed meanwhile is honoured;
+each row is re-checked against that read, its mail written once for all who read it alike
+(meetings.reminders.letters), sent over the chunk's one SMTP connection, and its outcome recorded
+(meetings.reminders.recording), riding out database trouble."""
 
 import logging
 import random
@@ -8,6 +12,7 @@ import socket
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -19,10 +24,12 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from meetings.choices import RECORD_KINDS, ReminderKind, ReminderState, SessionStatus
-from meetings.models import Commitment, Reminder, Session
-from meetings.records.choices import CLOSED_COMMITMENT_STATUSES
-from meetings.reminders.planning import notice_follow_up, reminder_recipients
+from meetings.choices import RECORD_KINDS, ReminderKind, ReminderState
+from meetings.mail import CHANGES_SHOWN_KINDS
+from meetings.models import Reminder, Session
+from meetings.reminders.chunk import SessionRead, chunk_release, chunk_take, session_read, why_not_sent
+from meetings.reminders.letters import Letters
+from meetings.reminders.recording import reminder_accepted, reminders_record_sent
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,47 +40,9 @@ BACKOFF_CAP = timedelta(hours=1)
 DATABASE_TROUBLE = (OperationalError, InterfaceError)
 
 
-# The session status a postponement or cancellation notice is about.
-_OFF_STATUS = {ReminderKind.POSTPONEMENT: SessionStatus.POSTPONED, ReminderKind.CANCELLATION: SessionStatus.CANCELLED}
-# Kinds sent only to people who should know of the session now (members, invitees).
-_TO_RECIPIENTS_ONLY = (ReminderKind.INVITATION, ReminderKind.REMINDER, ReminderKind.EXTRA)
-
-
 def _backoff(attempts: int, *, base: timedelta = BACKOFF_BASE) -> timedelta:
     delay = min(base * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
     return delay * random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not secrecy
-
-
-def _still_wanted(row: Reminder, session: Session, now: datetime, recipients: set[int]) -> str | None:
-    """Why the row must not be sent now (the session as read just now), or None to send it."""
-    if row.kind in (ReminderKind.REMINDER, ReminderKind.EXTRA):
-        if session.status != SessionStatus.SCHEDULED:
-            return ReminderState.CANCELLED
-        if row.kind == ReminderKind.REMINDER:
-            if row.due_at != session.starts_at - timedelta(minutes=row.offset_minutes):
-                return ReminderState.PENDING  # the session moved while this row was in flight
-            if row.attempts <= 1 and now > row.due_at + timedelta(minutes=settings.REMINDER_GRACE_MINUTES):
-                return ReminderState.MISSED  # found too late (retries go on until the session starts)
-        if now > session.starts_at:
-            return ReminderState.MISSED
-    elif row.kind in (ReminderKind.INVITATION, ReminderKind.UPDATE):
-        if session.status != SessionStatus.SCHEDULED:
-            return ReminderState.CANCELLED  # a notice for a session no longer on
-        if row.kind == ReminderKind.INVITATION and now >= session.ends_at:
-            return ReminderState.MISSED
-    elif row.kind == ReminderKind.OVERDUE:
-        if row.commitment.status in CLOSED_COMMITMENT_STATUSES or row.commitment_due_on != row.commitment.due_on:
-            return ReminderState.CANCELLED  # done, dropped or given a new date since it was planned
-    elif row.kind == ReminderKind.CHANGE:
-        pass  # what was changed, and why, stays true whatever happens next
-    elif session.status != _OFF_STATUS[ReminderKind(row.kind)]:
-        # a postponement or cancellation for a session on again, or since cancelled or postponed
-        return ReminderState.CANCELLED
-    if not row.person.email or not row.person.receives_reminders:
-        return ReminderState.CANCELLED
-    if row.kind in _TO_RECIPIENTS_ONLY and row.person_id not in recipients:
-        return ReminderState.CANCELLED  # left the committee or the invitation since planning
-    return None
 
 
 def _temporary(exc: Exception) -> bool:
@@ -123,57 +92,66 @@ def _redate(*, row: Reminder, mine: QuerySet) -> None:
         mine.update(state=ReminderState.PENDING, claimed_at=None, claim_token="", due_at=due, next_attempt_at=due)
 
 
-def _record_sent(*, row: Reminder, mine: QuerySet, sequence: int, shown: dict, now: datetime) -> None:
-    """Record the SMTP server's acceptance and what the mail showed. A change committed after the
-    session was read for this mail found the row still in flight and told no one: the person is
-    told here."""
-    with transaction.atomic():
-        session = _session_locked(row.session_id)
-        recorded = mine.update(
-            state=ReminderState.SENT,
-            sent_at=timezone.now(),
-            sent_sequence=sequence,
-            shown=shown,
-            claimed_at=None,
-            claim_token="",
-            last_error="",
-        )
-        if not recorded or session.sequence == sequence or row.kind in RECORD_KINDS:
-            return  # recorded by an earlier try whose answer was lost, or the mail is up to date
-        notice_follow_up(session=session, person_id=row.person_id, told=row.kind, now=now)
-
-
 def _error(exc: Exception, prefix: str = "") -> str:
     return f"{prefix}{type(exc).__name__}: {exc}"[:2000]
 
 
-def _prepare(
-    *, row: Reminder, mine: QuerySet, now: datetime, recipients: dict[int, set[int]], smtp: BaseEmailBackend
-) -> tuple[EmailMessage, int, dict] | str:
-    """The mail for the row, the session sequence it shows and what it shows, or the outcome key
-    when it is not to be sent. Database trouble propagates: nothing has gone out yet."""
-    from meetings.mail import reminder_mail
-    from meetings.records.mail import record_mail
+def _finish(*, patience: _DatabasePatience, mine: QuerySet, **fields) -> None:
+    patience.run(lambda: mine.update(claimed_at=None, claim_token="", **fields))
 
-    if not mine.update(claimed_at=now):
-        return "skipped"  # reaped meanwhile: another claim has it now
-    session = Session.objects.select_related("committee").get(pk=row.session_id)
-    row.session = session
-    if row.commitment_id:
-        row.commitment = Commitment.objects.select_related("person").get(pk=row.commitment_id)  # as it is now
-    # Who should know of the session now: asked only for the kinds that go to them alone.
-    if row.kind in _TO_RECIPIENTS_ONLY and session.pk not in recipients:
-        recipients[session.pk] = {person.pk for person in reminder_recipients(session=session)}
-    if reason := _still_wanted(row, session, now, recipients.get(session.pk, set())):
+
+@dataclass
+class _Chunk:
+    """What the rows of one chunk share while it is sent."""
+
+    claim_token: str
+    now: datetime | None  # the caller's clock, or None for the real one
+    smtp: BaseEmailBackend
+    patience: _DatabasePatience
+    ends: float  # on time.monotonic(): no row is taken after it
+    tally: dict[str, int] = field(default_factory=lambda: {"sent": 0, "retry": 0, "failed": 0, "skipped": 0})
+
+    def moment(self) -> datetime:
+        return self.now or timezone.now()
+
+    def mine(self, row: Reminder) -> QuerySet:
+        """The row, as long as it is in flight under this chunk's claim."""
+        return Reminder.objects.filter(pk=row.pk, state=ReminderState.SENDING, claim_token=self.claim_token)
+
+
+def _put_back(*, chunk: _Chunk, row: Reminder, mine: QuerySet, exc: Exception) -> str:
+    """Database trouble before the row's mail went out: it waits a moment and is tried again."""
+    log.warning("reminder %s put back after database trouble: %s", row.pk, exc)
+    delay = _backoff(row.attempts, base=timedelta(seconds=settings.REMINDER_DB_BACKOFF_SECONDS))
+    _finish(
+        patience=chunk.patience,
+        mine=mine,
+        state=ReminderState.PENDING,
+        next_attempt_at=chunk.moment() + delay,
+        last_error=_error(exc),
+    )
+    return "retry"
+
+
+def _prepare(
+    *, chunk: _Chunk, row: Reminder, mine: QuerySet, read: SessionRead, letters: Letters, now: datetime
+) -> tuple[EmailMessage, dict | None] | str:
+    """The row's mail and what it shows of the session, or the outcome key when it is not to be
+    sent. Database trouble propagates: nothing has gone out yet."""
+    if reason := why_not_sent(row, read=read, now=now):
         if reason == ReminderState.PENDING:
             _redate(row=row, mine=mine)  # the session moved: follow it
         else:
             mine.update(state=reason, claimed_at=None, claim_token="")
         return "skipped"
+    before = read.before.get(row.person_id) if row.kind in CHANGES_SHOWN_KINDS else None
+    shown = None if row.kind in RECORD_KINDS else letters.shown
+    if row.kind == ReminderKind.UPDATE and before == shown:
+        # changed and changed back before the notice went out: nothing to tell
+        mine.update(state=ReminderState.CANCELLED, claimed_at=None, claim_token="")
+        return "skipped"
     try:
-        if row.kind in RECORD_KINDS:
-            return record_mail(row, connection=smtp), session.sequence, None
-        mail = reminder_mail(row, connection=smtp)
+        message = letters.letter(row, before=before).to(row, connection=chunk.smtp)
     except DATABASE_TROUBLE:
         raise
     except Exception as exc:  # a row that cannot be written must not stop the chunk
@@ -181,66 +159,45 @@ def _prepare(
         error = _error(exc, "Could not write the mail: ")
         mine.update(state=ReminderState.FAILED, claimed_at=None, claim_token="", last_error=error)
         return "failed"
-    if row.kind == ReminderKind.UPDATE and mail.before == mail.shown:
-        # changed and changed back before the notice went out: nothing to tell
-        mine.update(state=ReminderState.CANCELLED, claimed_at=None, claim_token="")
-        return "skipped"
-    return mail.message, session.sequence, mail.shown
+    return message, shown
 
 
-def _finish(*, patience: _DatabasePatience, mine: QuerySet, **fields) -> None:
-    patience.run(lambda: mine.update(claimed_at=None, claim_token="", **fields))
-
-
-def _send_one(
-    *,
-    row: Reminder,
-    claim_token: str,
-    now: datetime,
-    recipients: dict[int, set[int]],
-    smtp: BaseEmailBackend,
-    patience: _DatabasePatience,
-) -> str:
-    """Send one row of the chunk and record the outcome; returns its key in the chunk's tally."""
-    mine = Reminder.objects.filter(pk=row.pk, state=ReminderState.SENDING, claim_token=claim_token)
+def _send_row(*, chunk: _Chunk, row: Reminder, read: SessionRead, letters: Letters, accepted: list[int]) -> str:
+    """Send one row and record the outcome; returns its key in the chunk's tally. A row whose
+    mail went out joins `accepted`, to be recorded as sent with its session's others."""
+    now, mine = chunk.moment(), chunk.mine(row)
     try:
-        prepared = _prepare(row=row, mine=mine, now=now, recipients=recipients, smtp=smtp)
+        prepared = _prepare(chunk=chunk, row=row, mine=mine, read=read, letters=letters, now=now)
     except DATABASE_TROUBLE as exc:  # a cancelled statement, a lock timeout, a dropped connection
-        log.warning("reminder %s put back after database trouble: %s", row.pk, exc)
-        delay = _backoff(row.attempts, base=timedelta(seconds=settings.REMINDER_DB_BACKOFF_SECONDS))
-        _finish(
-            patience=patience,
-            mine=mine,
-            state=ReminderState.PENDING,
-            next_attempt_at=now + delay,
-            last_error=_error(exc),
-        )
-        return "retry"
+        return _put_back(chunk=chunk, row=row, mine=mine, exc=exc)
     if isinstance(prepared, str):
         return prepared
-    message, sequence, shown = prepared
+    message, shown = prepared
     try:
-        smtp.open()  # once per chunk: send() then leaves it open for the next row
+        chunk.smtp.open()  # once per chunk: send() then leaves it open for the next row
         message.send()
     except SoftTimeLimitExceeded:
         raise  # the row stays in flight; the reaper returns it
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
-        smtp.close()  # a broken connection is not reused
+        chunk.smtp.close()  # a broken connection is not reused
         log.warning("reminder %s not sent: %s", row.pk, _error(exc))
         if _temporary(exc) and row.attempts < settings.REMINDER_MAX_ATTEMPTS:
             retry_at = now + _backoff(row.attempts)
             _finish(
-                patience=patience,
+                patience=chunk.patience,
                 mine=mine,
                 state=ReminderState.PENDING,
                 next_attempt_at=retry_at,
                 last_error=_error(exc),
             )
             return "retry"
-        _finish(patience=patience, mine=mine, state=ReminderState.FAILED, last_error=_error(exc))
+        _finish(patience=chunk.patience, mine=mine, state=ReminderState.FAILED, last_error=_error(exc))
         return "failed"
+    sent_at, sequence = timezone.now(), read.session.sequence
     try:
-        patience.run(lambda: _record_sent(row=row, mine=mine, sequence=sequence, shown=shown, now=now))
+        taken = chunk.patience.run(
+            lambda: reminder_accepted(mine=mine, sent_at=sent_at, sequence=sequence, shown=shown)
+        )
     except DATABASE_TROUBLE:
         log.error(
             "reminder %s was accepted by the SMTP server as %s but could not be recorded; its chunk stops "
@@ -249,31 +206,86 @@ def _send_one(
             row.message_id,
         )
         raise
+    if taken:
+        accepted.append(row.pk)
+        if shown is not None:
+            read.before[row.person_id] = shown  # as a later row of theirs would have read it
     return "sent"
+
+
+def _record_sent(*, chunk: _Chunk, session_id: int, accepted: list[int]) -> None:
+    mine = Reminder.objects.filter(pk__in=accepted, claim_token=chunk.claim_token)
+    chunk.patience.run(lambda: reminders_record_sent(session_id=session_id, accepted=mine, now=chunk.moment()))
+
+
+def _send_session(*, chunk: _Chunk, session_id: int, rows: list[Reminder]) -> list[Reminder]:
+    """Send the chunk's rows of one session; returns those the chunk had no time left for."""
+    if time.monotonic() >= chunk.ends:
+        return rows
+    try:
+        read = chunk.patience.run(lambda: session_read(session_id=session_id, rows=rows))
+    except DATABASE_TROUBLE as exc:
+        for row in rows:
+            chunk.tally[_put_back(chunk=chunk, row=row, mine=chunk.mine(row), exc=exc)] += 1
+        return []
+    if read is None:  # the session was deleted, and its rows with it
+        chunk.tally["skipped"] += len(rows)
+        return []
+    letters = Letters(session=read.session, agenda=read.agenda)
+    accepted: list[int] = []
+    left: list[Reminder] = []
+    try:
+        for index, row in enumerate(rows):
+            if time.monotonic() >= chunk.ends:
+                left = rows[index:]
+                break
+            if row.pk in read.gone:
+                chunk.tally["skipped"] += 1  # deleted with its commitment
+                continue
+            chunk.tally[_send_row(chunk=chunk, row=row, read=read, letters=letters, accepted=accepted)] += 1
+    except BaseException:
+        # The chunk stops (its time limit, the database away): what went out is recorded if the
+        # database lets us, and otherwise by the reaper.
+        if accepted:
+            try:
+                _record_sent(chunk=chunk, session_id=session_id, accepted=accepted)
+            except DatabaseError as exc:
+                log.warning("sent reminders %s left for the reaper to record: %s", accepted, exc)
+        raise
+    if accepted:
+        _record_sent(chunk=chunk, session_id=session_id, accepted=accepted)
+    return left
 
 
 def reminders_send(*, reminder_ids: list[int], claim_token: str, now: datetime | None = None) -> dict[str, int]:
     """Send the rows of one claim over one SMTP connection and record each outcome.
 
-    Each row is taken just before it is sent (a conditional update on its claim token), so a
-    row reaped and claimed again elsewhere is left to that claim; the session is read again for
-    each row, so a change committed meanwhile is honoured. Database trouble before a row is sent
-    puts it back to pending; the record of an accepted mail is retried on a fresh connection, and
-    if the database stays away longer than REMINDER_DB_RETRY_SECONDS the chunk stops with its
-    rows in flight, for the reaper: the accepted one is then sent again, with its Message-ID."""
-    outcome = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    The chunk's rows are taken at once (a conditional update on the claim token), so a row reaped
+    and claimed again elsewhere is left to that claim; each session is read again just before its
+    rows are sent, so a change committed meanwhile is honoured. Rows not reached within
+    REMINDER_CHUNK_SECONDS go back to the queue at once. Database trouble before a row is sent puts
+    it back to pending; the record of an accepted mail is retried on a fresh connection, and if the
+    database stays away longer than REMINDER_DB_RETRY_SECONDS the chunk stops with its rows in
+    flight, for the reaper, which records what went out and returns the rest."""
     patience = _DatabasePatience()
-    recipients: dict[int, set[int]] = {}  # per session, read once per chunk
-    mine = Reminder.objects.filter(pk__in=reminder_ids, claim_token=claim_token)
-    rows = patience.run(lambda: list(mine.select_related("person", "commitment", "change").order_by("pk")))
-    smtp = get_connection(fail_silently=False)
+    ends = time.monotonic() + settings.REMINDER_CHUNK_SECONDS
+    taken_at = now or timezone.now()
+    rows = patience.run(lambda: chunk_take(reminder_ids=reminder_ids, claim_token=claim_token, now=taken_at))
+    sessions: dict[int, list[Reminder]] = {}
+    for row in rows:
+        sessions.setdefault(row.session_id, []).append(row)
+    chunk = _Chunk(
+        claim_token=claim_token, now=now, smtp=get_connection(fail_silently=False), patience=patience, ends=ends
+    )
+    left: list[Reminder] = []
     try:
-        for row in rows:
-            moment = now or timezone.now()
-            kept = _send_one(
-                row=row, claim_token=claim_token, now=moment, recipients=recipients, smtp=smtp, patience=patience
-            )
-            outcome[kept] += 1
+        for session_id, session_rows in sessions.items():
+            left += _send_session(chunk=chunk, session_id=session_id, rows=session_rows)
     finally:
-        smtp.close()
-    return outcome
+        chunk.smtp.close()
+    if left:
+        ids = [row.pk for row in left]
+        chunk.tally["retry"] += patience.run(
+            lambda: chunk_release(reminder_ids=ids, claim_token=claim_token, now=chunk.moment())
+        )
+    return chunk.tally

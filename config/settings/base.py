@@ -318,6 +318,11 @@ REMINDER_CHUNK = env.int("REMINDER_CHUNK", default=100)
 # so a slow or hung SMTP server cannot hold them in flight until the reaper. With EMAIL_TIMEOUT and
 # REMINDER_DB_RETRY_SECONDS it stays under CELERY_TASK_SOFT_TIME_LIMIT (`manage.py check` says so).
 REMINDER_CHUNK_SECONDS = env.int("REMINDER_CHUNK_SECONDS", default=180)
+# False: while a chunk is sent, PostgreSQL acknowledges its records before they reach the disk
+# (waiting costs more per mail than sending it); only a crash of the database itself can then
+# lose the last fraction of a second's records, and those mails go out again with the same
+# Message-ID. True: every record waits for the disk.
+REMINDER_RECORD_DURABLE = env.bool("REMINDER_RECORD_DURABLE", default=False)
 # A dropped database connection or a cancelled statement: a chunk tries again on a new
 # connection for this long in all (inside the soft time limit with REMINDER_CHUNK_SECONDS);
 # a row the database failed before it was sent waits this long (doubling per attempt) to retry.

@@ -11,7 +11,7 @@ import smtplib
 import socket
 import time
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -257,6 +257,29 @@ def _send_session(*, chunk: _Chunk, session_id: int, rows: list[Reminder]) -> li
     return left
 
 
+@contextmanager
+def _records_not_awaited():
+    """While a chunk is sent, PostgreSQL acknowledges its commits before they reach the disk
+    (`synchronous_commit` off for this connection), unless REMINDER_RECORD_DURABLE: waiting for
+    the disk costs more per mail than sending it. A crash of the database itself (not of a
+    worker, not a restart) can then lose the last fraction of a second's records, and those mails
+    go out again, with the same Message-ID. A connection made afresh meanwhile, or a caller's
+    transaction around the chunk, waits for the disk as usual."""
+    if connection.vendor != "postgresql" or settings.REMINDER_RECORD_DURABLE or connection.in_atomic_block:
+        yield
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+    except DatabaseError:
+        pass  # the chunk's first step meets the trouble, and rides it out
+    try:
+        yield
+    finally:
+        with suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def reminders_send(*, reminder_ids: list[int], claim_token: str, now: datetime | None = None) -> dict[str, int]:
     """Send the rows of one claim over one SMTP connection and record each outcome.
 
@@ -267,6 +290,11 @@ def reminders_send(*, reminder_ids: list[int], claim_token: str, now: datetime |
     it back to pending; the record of an accepted mail is retried on a fresh connection, and if the
     database stays away longer than REMINDER_DB_RETRY_SECONDS the chunk stops with its rows in
     flight, for the reaper, which records what went out and returns the rest."""
+    with _records_not_awaited():
+        return _chunk_send(reminder_ids=reminder_ids, claim_token=claim_token, now=now)
+
+
+def _chunk_send(*, reminder_ids: list[int], claim_token: str, now: datetime | None) -> dict[str, int]:
     patience = _DatabasePatience()
     ends = time.monotonic() + settings.REMINDER_CHUNK_SECONDS
     taken_at = now or timezone.now()

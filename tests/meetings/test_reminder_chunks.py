@@ -31,6 +31,7 @@ from meetings.reminders import reminders_claim, reminders_reap, reminders_send
 from meetings.reminders.chunk import chunk_fits_its_time_limits
 from meetings.reminders.planning import message_id_new
 from meetings.services import session_create, session_update
+from tests.conftest import postgresql_only
 from tests.factories import CommitteeFactory, MembershipFactory, PersonFactory
 from tests.meetings.records_helpers import approved, seat_officers
 from tests.meetings.test_commitments import OVERDUE_AT
@@ -470,3 +471,22 @@ def test_a_zone_is_written_once_per_span():
     assert vtimezone_ical("America/Santiago", first=first, last=last) is written
     assert vtimezone_ical.cache_info().hits == 1
     assert written.startswith(b"BEGIN:VTIMEZONE\r\nTZID:America/Santiago\r\n")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("durable", [False, True])
+def test_a_chunk_does_not_wait_for_the_disk_unless_asked(settings, durable):
+    """The records of a chunk sent outside any transaction are not awaited on the disk (unless
+    REMINDER_RECORD_DURABLE), and the connection waits again afterwards."""
+    settings.REMINDER_RECORD_DURABLE = durable
+    session = _session(_committee(3))
+    ids, token = _claim()
+    with CaptureQueriesContext(connection) as captured:
+        assert _send(ids, token)["sent"] == 3
+    asked = [query["sql"] for query in captured.captured_queries if "synchronous_commit" in query["sql"]]
+    assert asked == ([] if durable else ["SET synchronous_commit TO off", "RESET synchronous_commit"])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    assert sorted(session.reminders.filter(kind=ReminderKind.REMINDER).values_list("state", flat=True)) == ["sent"] * 3

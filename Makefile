@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PYTEST_ARGS ?=
 
-.PHONY: run test lint lock messages clean
+.PHONY: run test bench lint lock messages clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -36,6 +36,13 @@ test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make bench: the benchmark table (python -m bench; about 10 minutes on 2 cores) on PostgreSQL and
+## Redis, started if they are down; make bench BENCH_ARGS=--quick takes about 3. Not part of make test.
+bench: $(VENV)/.dev-installed
+	.ci/services
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

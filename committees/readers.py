@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import TypeVar
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Model
@@ -75,34 +74,10 @@ def _sql(credential: type[Model], condition: str) -> str:
     )
 
 
-@cache
-def _prepared_cursor_class() -> type:
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparedCursor(ServerBindingCursor):
-        """Binds on the server and keeps each statement prepared on the connection."""
-
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
-    return PreparedCursor
-
-
-def _cursor():
-    """A cursor for the read. On PostgreSQL its statement is prepared once per connection: planning
-    the joins costs several times what running them does (API_READS_PREPARED turns this off, for a
-    connection pooler that cannot keep prepared statements)."""
-    if connection.vendor != "postgresql" or not settings.API_READS_PREPARED:
-        return connection.cursor()
-    connection.ensure_connection()
-    raw = _prepared_cursor_class()(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-
-
 def _read(credential: type[M], key_id: str, condition: str = "", parameters: Sequence = ()) -> M | None:
     """The credential with this key id (matching `condition`), its user with their access, their
     language and the schedule version kept for the request (tracker.request_cache), or None."""
-    with _cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_sql(credential, condition), [*GRANTS_PARAMETERS, key_id, *parameters])
         rows = cursor.fetchall()
     if not rows:

@@ -32,13 +32,14 @@ LOCAL_BODIES = LocalBodies()
 _GZIP = re.compile(r"(?:^|,)\s*gzip\s*(?:;\s*q\s*=\s*(?P<q>[0-9.]+))?\s*(?:,|$)", re.IGNORECASE)
 
 
-def _not_modified(request: HttpRequest, etag: str, changed: int | None) -> bool:
-    """`changed` is the whole second of the last change, or None while that second lasts."""
+def _not_modified(request: HttpRequest, etag: str, changed: int | None, *, exists: bool) -> bool:
+    """`changed` is the whole second of the last change, or None while that second lasts; `exists`:
+    an answer is known to exist (`*` matches only then)."""
     if if_none_match := request.headers.get("If-None-Match"):
         # A header that is present decides alone (RFC 9110, 13.2.2), by weak comparison: a proxy
         # that compressed the body, or this server, hands back W/"...".
         sent = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
-        return "*" in sent or etag in sent
+        return ("*" in sent and exists) or etag in sent
     if changed is not None and (since := parse_http_date_safe(request.headers.get("If-Modified-Since", ""))):
         return changed <= since
     return False
@@ -73,8 +74,9 @@ def _validators(
     if version is None:
         version = schedule_version_for(request.user) if hasattr(request, "user") else schedule_version()
     number, changed_at = version
+    method = "GET" if request.method == "HEAD" else request.method  # the same answer, so the same tag
     fingerprint = hashlib.sha256(
-        f"{request.method}|{request.build_absolute_uri()}|{content_type}|{variant}".encode()
+        f"{method}|{request.build_absolute_uri()}|{content_type}|{variant}".encode()
     ).hexdigest()[:24]
     # The change time is part of the version, so a database restored to an older version number
     # never meets bodies cached for the newer one.
@@ -91,7 +93,7 @@ def _validators(
 def _respond(request: HttpRequest, validators: _Validators, kept: Body | None, content_type: str) -> HttpResponse:
     """A 304 when the client holds the answer, else the kept body (gzipped for clients that accept it)."""
     compress = _accepts_gzip(request)
-    if _not_modified(request, validators.etag, validators.last_modified):
+    if _not_modified(request, validators.etag, validators.last_modified, exists=kept.plain is not None):
         response = HttpResponseNotModified()
     else:
         body = LOCAL_BODIES.compressed(validators.key, kept) if compress else kept.plain
@@ -134,11 +136,17 @@ def schedule_response(
         if check is not None:
             check()
         kept = LOCAL_BODIES.put(validators.stamp, validators.key, Body(plain=None))
-    if kept.plain is None and not _not_modified(request, validators.etag, validators.last_modified):
+    if kept.plain is None and not _not_modified(request, validators.etag, validators.last_modified, exists=False):
         body = cache.get(validators.key)
         if body is None:
-            body = build()
-            cache.set(validators.key, body, settings.SCHEDULE_CACHE_SECONDS)
+            try:
+                body = build()
+            except Exception:
+                LOCAL_BODIES.discard(validators.stamp, validators.key)  # e.g. a page past the end
+                raise
+            # Bodies for query strings last less: each value a client may vary is another body.
+            seconds = settings.SCHEDULE_CACHE_SECONDS if not request.GET else settings.SCHEDULE_CACHE_QUERY_SECONDS
+            cache.set(validators.key, body, seconds)
         kept = LOCAL_BODIES.put(validators.stamp, validators.key, Body(plain=body))
     return _respond(request, validators, kept, content_type)
 
@@ -151,6 +159,8 @@ def kept_response(
     and has its body or owes only a 304; else None. Nothing is built or read here."""
     validators = _validators(request, content_type=content_type, variant=variant, version=version)
     kept = LOCAL_BODIES.get(validators.stamp, validators.key)
-    if kept is None or (kept.plain is None and not _not_modified(request, validators.etag, validators.last_modified)):
+    if kept is None or (
+        kept.plain is None and not _not_modified(request, validators.etag, validators.last_modified, exists=False)
+    ):
         return None
     return _respond(request, validators, kept, content_type)

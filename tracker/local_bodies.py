@@ -62,6 +62,12 @@ class LocalBodies:
             self._trim()
         return body
 
+    def discard(self, stamp: str, key: str) -> None:
+        """Forget what is kept under `key` (a request whose answer failed after its checks)."""
+        with self._lock:
+            if stamp == self._stamp and (dropped := self._entries.pop(key, None)) is not None:
+                self._size -= dropped.counted
+
     def compressed(self, key: str, body: Body) -> bytes:
         """The body gzipped, counted in the bound once it is kept."""
         if body._compressed is not None:

@@ -122,9 +122,6 @@ else:
     # as the whole lookup of an API read. Without it, after the database restarts each process
     # fails the one request that finds its connection dead, and connects afresh for the next.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
-# The query that reads an API request's token, user, access and schedule version is prepared on
-# PostgreSQL; turn this off behind a connection pooler that cannot keep prepared statements.
-API_READS_PREPARED = env.bool("API_READS_PREPARED", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker -----------------------------------------------------------------
@@ -333,6 +330,9 @@ REMINDER_DB_BACKOFF_SECONDS = env.int("REMINDER_DB_BACKOFF_SECONDS", default=5)
 SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
 # How long a rendered schedule body stays in the cache; a change makes it unreachable at once anyway.
 SCHEDULE_CACHE_SECONDS = env.int("SCHEDULE_CACHE_SECONDS", default=24 * 3600)
+# ... and a body for an address with a query string this long: a client can vary a filter's value
+# endlessly, and each value is another body in the shared cache.
+SCHEDULE_CACHE_QUERY_SECONDS = env.int("SCHEDULE_CACHE_QUERY_SECONDS", default=300)
 # Each web process also keeps the bodies it served for the current version in its own memory, up
 # to this many bytes, so that a warm answer is not copied from the shared cache on every request.
 SCHEDULE_LOCAL_CACHE_BYTES = env.int("SCHEDULE_LOCAL_CACHE_BYTES", default=64 * 1024 * 1024)

@@ -228,22 +228,31 @@ def sessions_calendar_response(request, *, user):
         return sessions_calendar(sessions, name=feed_name(committees))
 
     with translation_for(user):
-        return schedule_response(
-            request,
-            build=build,
-            content_type=ICS,
-            variant=_calendar_variant(user),
-            check=filtered if request.query_params else None,
-            version=schedule_version_for(user),
+        return _in_language(
+            schedule_response(
+                request,
+                build=build,
+                content_type=ICS,
+                variant=_calendar_variant(user),
+                check=filtered if request.query_params else None,
+                version=schedule_version_for(user),
+            )
         )
 
 
 def kept_calendar_response(request, *, user):
     """The answer `sessions_calendar_response` gave to the same request for this version, or None."""
     with translation_for(user):
-        return kept_response(
+        response = kept_response(
             request, content_type=ICS, variant=_calendar_variant(user), version=schedule_version_for(user)
         )
+        return _in_language(response) if response is not None else None
+
+
+def _in_language(response):
+    """Names the language the calendar is written in (the reader's, which may not be the request's)."""
+    response["Content-Language"] = get_language()
+    return response
 
 
 # The calendar address read for this request, kept on the request.

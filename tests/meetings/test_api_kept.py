@@ -97,3 +97,28 @@ def test_what_the_short_way_does_not_clear_gets_the_full_answer(committee, monke
     limited = token_client(token=token)
     assert [limited.get(url).status_code for _ in range(3)] == [200, 200, 429]
     assert limited.get(url)["Retry-After"] == "30"
+
+
+def test_edge_requests_get_the_full_answer(committee):
+    client = token_client(reader_of(committee))
+    url = "/api/v1/sessions/"
+    first = client.get(url)
+    assert client.get(url, HTTP_ACCEPT="").status_code == 406  # a blank Accept, refused as DRF refuses it
+    # HEAD and GET are the same answer under the same tag
+    assert client.head(url)["ETag"] == first["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=client.head(url)["ETag"]).status_code == 304
+    # "*" matches only an answer that exists: a page past the end stays a 404
+    assert [client.get(url, {"page": 9}, HTTP_IF_NONE_MATCH="*").status_code for _ in range(2)] == [404, 404]
+    assert client.get(url, HTTP_IF_NONE_MATCH="*").status_code == 304
+
+
+def test_a_calendar_names_the_language_it_is_written_in(committee):
+    from tracker.models import UserPreferences
+
+    user = reader_of(committee)
+    UserPreferences.objects.create(user=user, language="es")
+    feed = calendar_feed_create(user=user)
+    answers = [APIClient().get(f"/calendar/{feed.token}.ics", HTTP_ACCEPT_LANGUAGE="en") for _ in range(2)]
+    assert [answer["Content-Language"] for answer in answers] == ["es", "es"]  # the full way, then the kept one
+    assert "En la sede: " in answers[0].content.decode()
+    assert answers[1].content == answers[0].content

@@ -98,9 +98,11 @@ def test_rate_buckets():
     assert BUCKETS.take("a", burst=3, per_second=1.0, now=100.5) == 0.5
     assert BUCKETS.take("a", burst=3, per_second=1.0, now=101.0) == 0.0  # one came back
     assert BUCKETS.take("b", burst=3, per_second=1.0, now=101.0) == 0.0  # another client's own
-    # idle, full buckets are dropped when there are too many; a spent one is kept
+    # at most MAX_BUCKETS: the client counted longest ago is forgotten first
     for n in range(MAX_BUCKETS):
-        BUCKETS.take(f"idle{n}", burst=3, per_second=1.0, now=101.0)
-    BUCKETS.take("last", burst=3, per_second=1.0, now=200.0)
-    assert set(BUCKETS.levels) == {"last"}
+        BUCKETS.take(f"other{n}", burst=3, per_second=1.0, now=101.0)
+    assert len(BUCKETS.levels) == MAX_BUCKETS
+    assert ("a" in BUCKETS.levels, "b" in BUCKETS.levels) == (False, False)
+    BUCKETS.take("a", burst=3, per_second=1.0, now=101.0)  # starts again from a full burst
+    assert (len(BUCKETS.levels), BUCKETS.levels["a"], "other0" in BUCKETS.levels) == (MAX_BUCKETS, (2.0, 101.0), False)
     BUCKETS.clear()

@@ -8,14 +8,15 @@ all; set API_RATE to the share per process that gives the total wanted."""
 
 import threading
 import time
+from collections import OrderedDict
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from tracker.models import ApiToken
 
-# A bucket refilled to the full burst is the same as none: such buckets are dropped when there
-# are more than this many, so that an address scan cannot fill the process's memory.
+# At most this many buckets; the client counted longest ago is forgotten first (it starts again
+# from a full burst), so an address scan neither fills memory nor makes a request scan them all.
 MAX_BUCKETS = 50_000
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -29,27 +30,19 @@ def rate_parse(rate: str) -> tuple[int, int]:
 class _Buckets:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.levels: dict[str, tuple[float, float]] = {}  # ident: (requests left, when counted)
+        # ident: (requests left, when counted); the least recently counted first
+        self.levels: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
     def take(self, ident: str, *, burst: int, per_second: float, now: float) -> float:
         """Take one request from the bucket; 0 when it was there, else the seconds until one is."""
         with self.lock:
-            left, then = self.levels.get(ident, (float(burst), now))
+            left, then = self.levels.pop(ident, (float(burst), now))
             left = min(float(burst), left + (now - then) * per_second)
-            if left < 1:
-                self.levels[ident] = (left, now)
-                return (1 - left) / per_second
-            self.levels[ident] = (left - 1, now)
-            if len(self.levels) > MAX_BUCKETS:
-                self._drop_full(burst=burst, per_second=per_second, now=now)
-            return 0.0
-
-    def _drop_full(self, *, burst: int, per_second: float, now: float) -> None:
-        self.levels = {
-            ident: (left, then)
-            for ident, (left, then) in self.levels.items()
-            if left + (now - then) * per_second < burst
-        }
+            taken = left >= 1
+            self.levels[ident] = (left - 1 if taken else left, now)
+            while len(self.levels) > MAX_BUCKETS:
+                self.levels.popitem(last=False)
+            return 0.0 if taken else (1 - left) / per_second
 
     def clear(self) -> None:
         with self.lock:

@@ -18,8 +18,8 @@ _JSON_RANGES = frozenset({"*/*", "application/*", "application/json"})
 def _accepts(request: HttpRequest, media_types: frozenset[str]) -> bool:
     """Whether the Accept header is absent or plainly names one of `media_types`, so that DRF's
     negotiation would pick the same renderer (a weighted header takes the full way)."""
-    accept = request.headers.get("Accept", "")
-    if not accept:
+    accept = request.headers.get("Accept")
+    if accept is None:  # absent; a blank one DRF refuses (406) on the full way
         return True
     if "q=" in accept:
         return False

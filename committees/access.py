@@ -57,11 +57,7 @@ GRANTS_SQL = (
     f"JOIN {Group._meta.db_table} AS role ON role.id = member.group_id WHERE role.name = %s"
 )
 GRANTS_PARAMETERS = (ROLE_MARK, ADMINISTRATOR)
-_ACCESS_SQL = (
-    f"SELECT committee_id, delegation FROM {StaffAssignment._meta.db_table} WHERE user_id = %s "  # noqa: S608
-    f"UNION ALL SELECT NULL, %s FROM {Group.user_set.through._meta.db_table} AS member "
-    f"JOIN {Group._meta.db_table} AS role ON role.id = member.group_id WHERE member.user_id = %s AND role.name = %s"
-)
+_ACCESS_SQL = f"SELECT committee_id, delegation FROM ({GRANTS_SQL}) AS grants WHERE user_id = %s"  # noqa: S608
 
 
 def access_for(user: AbstractBaseUser | AnonymousUser) -> Access:
@@ -77,7 +73,7 @@ def _access_read(user: AbstractBaseUser) -> Access:
     # One query for both the role and the assignments, in plain SQL: it runs on every request of
     # the staff site, and the ORM would spend longer building it than the database answering it.
     with connection.cursor() as cursor:
-        cursor.execute(_ACCESS_SQL, [user.pk, ROLE_MARK, user.pk, ADMINISTRATOR])
+        cursor.execute(_ACCESS_SQL, [*GRANTS_PARAMETERS, user.pk])
         return access_from_grants(user, cursor.fetchall())
 
 

@@ -28,9 +28,6 @@ def schedule_changed(*, now: datetime | None = None) -> None:
     ScheduleVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=max(now, current.changed_at))
 
 
-_READ = f"SELECT version, changed_at FROM {ScheduleVersion._meta.db_table} WHERE id = 1"  # noqa: S608 - a table name from the model, no input
-
-
 # The version as read for the request of a user object, under this key of `tracker.request_cache`:
 # the API reads it with the token that authenticates the request (committees.readers).
 SCHEDULE_VERSION_KEY = "schedule_version"
@@ -38,6 +35,7 @@ SCHEDULE_VERSION_KEY = "schedule_version"
 # with other rows; `schedule_version_from` turns them into the version.
 TABLE = ScheduleVersion._meta.db_table
 COLUMNS = "version.version, version.changed_at"
+_READ = f"SELECT {COLUMNS} FROM {TABLE} AS version WHERE version.id = 1"  # noqa: S608 - names from the model, no input
 
 
 def schedule_version_from(version: int | None, changed_at: datetime | str | None) -> tuple[int, datetime]:

@@ -9,6 +9,7 @@ all; set API_RATE to the share per process that gives the total wanted."""
 import threading
 import time
 from collections import OrderedDict
+from functools import cache
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
@@ -21,6 +22,7 @@ MAX_BUCKETS = 50_000
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+@cache
 def rate_parse(rate: str) -> tuple[int, int]:
     """`"1200/minute"` as (1200 requests, 60 seconds)."""
     count, _slash, period = rate.partition("/")
